@@ -1,0 +1,78 @@
+"""Domain errors: each carries an HTTP status and a stable ``code``.
+
+One handler per service turns them into ``{code, status, message, errors}``
+for API callers and a readable page for people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ComptoirError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: dict[str, Any] | None = None,
+        code: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "status": self.status,
+            "message": self.message,
+            "errors": self.errors,
+        }
+
+
+class BadRequest(ComptoirError):
+    status = 400
+    code = "bad_request"
+
+
+class ValidationFailed(ComptoirError):
+    status = 422
+    code = "validation_failed"
+
+
+class Unauthorized(ComptoirError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ComptoirError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ComptoirError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ComptoirError):
+    status = 409
+    code = "conflict"
+
+
+class TooManyAttempts(ComptoirError):
+    status = 429
+    code = "too_many_attempts"
+
+
+class ServiceUnavailable(ComptoirError):
+    status = 503
+    code = "unavailable"

@@ -1,0 +1,42 @@
+"""Password and token hashing shared by head office and store nodes.
+
+Passwords use werkzeug's scrypt (a slow hash); the same hash reaches store
+nodes by sync so the till login works offline. Store sync tokens are random
+and stored only as a SHA-256 digest (they carry 256 bits of entropy, so a
+fast hash is enough and lets head office look a token up by its digest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return check_password_hash(password_hash, password)
+    except (ValueError, TypeError):
+        return False
+
+
+def new_store_token() -> str:
+    return "cpt_" + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_matches(token: str, token_hash: str | None) -> bool:
+    if not token_hash:
+        return False
+    return hmac.compare_digest(hash_token(token), token_hash)

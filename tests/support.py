@@ -1,0 +1,49 @@
+"""Helpers shared by the test packages: free ports, live WSGI servers, database URLs."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import requests
+from waitress.server import create_server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def psycopg_url(url: str) -> str:
+    """Accept a plain ``postgresql://`` URL as well as ``postgresql+psycopg://``."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+@contextmanager
+def live_server(wsgi_app, port: int | None = None, threads: int = 8) -> Iterator[str]:
+    """Serve a WSGI app with waitress on 127.0.0.1 in a thread; yields its base URL."""
+    port = port or free_port()
+    server = create_server(wsgi_app, host="127.0.0.1", port=port, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            requests.get(base + "/healthz", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        server.close()
+        thread.join(timeout=5)
