@@ -1,0 +1,139 @@
+"""The head-office application factory."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, send_from_directory
+from flask_smorest import Api
+from sqlalchemy import text
+
+from common import config as config_module
+from common.metrics import instrument, render
+from common.money import format_cents
+from common.tokens import TokenSigner
+
+from . import errors
+from .auth.guard import csrf_token, page_user
+from .db import make_engine, make_session_factory
+from .web import close_db, db
+
+log = logging.getLogger(__name__)
+
+VENDOR_DIR = Path(__file__).resolve().parent.parent / "common" / "static" / "vendor"
+
+API_DEFAULTS: dict[str, Any] = {
+    "API_TITLE": "Comptoir head office",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "/vendor/swagger-ui/",
+    "API_SPEC_OPTIONS": {
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
+        },
+        "security": [{"bearer": []}],
+    },
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the head-office app: defaults, then the environment (or the test dict)."""
+    app = Flask(__name__)
+    app.config.update(API_DEFAULTS)
+    settings = config_module.load(overrides=config)
+    app.config.update(settings)
+    if not app.config.get("DATABASE_URL"):
+        raise RuntimeError(
+            "COMPTOIR_DATABASE_URL is not set: head office needs a PostgreSQL URL "
+            "(or run `comptoir demo`, which starts an embedded PostgreSQL)."
+        )
+    if not app.config.get("SECRET_KEY"):
+        log.warning("COMPTOIR_SECRET_KEY is not set: using a random key (sessions end at restart)")
+        app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(app.config.get("SESSION_COOKIE_SECURE")),
+        SESSION_COOKIE_NAME="comptoir_ho_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(app.config["TOKEN_TTL_HOURS"])),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["comptoir_engine"] = engine
+    app.extensions["comptoir_sessions"] = make_session_factory(engine)
+    app.extensions["comptoir_signer"] = TokenSigner(
+        app.config["SECRET_KEY"], int(float(app.config["TOKEN_TTL_HOURS"]) * 3600)
+    )
+    app.teardown_appcontext(close_db)
+
+    api = Api(app)
+    errors.register(app)
+    _register_blueprints(app, api)
+    _register_service_routes(app)
+
+    app.jinja_env.filters["money"] = format_cents
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"current_user": page_user()})
+
+    app.wsgi_app = instrument(app.wsgi_app, "head_office", _endpoint_of(app))  # type: ignore[method-assign]
+    return app
+
+
+def _register_blueprints(app: Flask, api: Api) -> None:
+    from .auth.views import blp as session_blp
+    from .catalog.views import blp as products_blp
+    from .console.views import bp as console_bp
+    from .stores.views import blp as stores_blp
+    from .users.views import blp as users_blp
+
+    for blp in (session_blp, products_blp, stores_blp, users_blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(console_bp)
+
+
+def _register_service_routes(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db().execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means the database is unreachable
+            log.warning("health check: database unreachable", exc_info=True)
+            return jsonify({"status": "unavailable", "database": "unreachable"}), 503
+        return jsonify({"status": "ok"})
+
+    @app.get("/metrics")
+    def metrics():
+        body, content_type = render()
+        return app.response_class(body, content_type=content_type)
+
+    @app.get("/vendor/<path:filename>")
+    def vendor(filename: str):
+        return send_from_directory(VENDOR_DIR, filename, max_age=86400)
+
+
+def _endpoint_of(app: Flask):
+    adapter_cache: dict[str, str] = {}
+
+    def endpoint_of(environ: dict[str, Any]) -> str:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        key = method + " " + path
+        if key in adapter_cache:
+            return adapter_cache[key]
+        try:
+            endpoint, _ = app.url_map.bind("localhost").match(path, method=method)
+        except Exception:  # noqa: BLE001 - 404/405: one series for all of them
+            return "unmatched"
+        if len(adapter_cache) < 10_000 and "<" not in path:
+            adapter_cache[key] = endpoint
+        return endpoint
+
+    return endpoint_of

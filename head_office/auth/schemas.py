@@ -1,0 +1,20 @@
+from marshmallow import Schema, fields, validate
+
+
+class SessionArgs(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    expires_in_s = fields.Integer()
+    user = fields.Nested(
+        Schema.from_dict(
+            {
+                "username": fields.String(),
+                "role": fields.String(),
+                "store_id": fields.Integer(allow_none=True),
+            }
+        )
+    )

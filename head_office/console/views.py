@@ -1,0 +1,101 @@
+"""Console pages: sign in and out, home, catalog and stores."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+
+from common.errors import ComptoirError
+
+from ..auth.guard import MANAGERS, check_csrf, page_login_required, page_user
+from ..auth.operations import authenticate
+from ..catalog.queries import categories, search_products
+from ..stores.operations import list_stores
+from ..web import client_address, db
+
+bp = Blueprint("console", __name__, template_folder="../templates")
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("console.home")
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/"):
+        return url_for("console.home")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    username = ""
+    if request.method == "POST":
+        check_csrf()
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        if not username or not password:
+            error = "Enter your user name and password."
+        else:
+            cfg = current_app.config
+            try:
+                user = authenticate(
+                    db(), username, password, client_address(),
+                    max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
+                    lockout_s=int(cfg["LOGIN_LOCKOUT_S"]),
+                )
+            except ComptoirError as exc:
+                error = exc.message
+            else:
+                db().commit()
+                session.clear()
+                session["user_id"] = user.id
+                session["pw"] = user.password_hash[-12:]
+                session.permanent = True
+                return redirect(_safe_next(request.args.get("next")))
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error, username=username), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    check_csrf()
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+@bp.route("/")
+@page_login_required()
+def home():
+    user = page_user()
+    if user is not None and user.role not in MANAGERS:
+        return render_template("console/staff_home.html")
+    return render_template("console/home.html", stores=list_stores(db()))
+
+
+@bp.route("/products")
+@page_login_required()
+def products():
+    q = request.args.get("q", "").strip()[:200]
+    category = request.args.get("category", "").strip()[:80]
+    try:
+        page = max(1, min(int(request.args.get("page", "1")), 1_000_000))
+    except ValueError:
+        page = 1
+    items, total = search_products(db(), q=q or None, category=category or None, page=page, page_size=50)
+    return render_template(
+        "console/products.html",
+        items=items,
+        total=total,
+        q=q,
+        category=category,
+        categories=categories(db()),
+        page=page,
+        pages=max(1, (total + 49) // 50),
+    )
+
+
+@bp.route("/stores")
+@page_login_required(*MANAGERS)
+def stores():
+    return render_template("console/stores.html", stores=list_stores(db()))

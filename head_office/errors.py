@@ -1,0 +1,93 @@
+"""One error handler: ``{code, status, message, errors}`` for API callers, a page for people.
+
+Never sends a traceback or an exception's text on a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template
+from werkzeug.exceptions import HTTPException
+
+from common.errors import ComptoirError
+
+from .web import wants_json
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_attempts",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def _render(status: int, code: str, message: str, errors: Any = None):
+    body = {"code": code, "status": status, "message": message, "errors": errors or {}}
+    if wants_json():
+        response = jsonify(body)
+    else:
+        response = render_template("errors/error.html", error=body), status
+        return response
+    response.status_code = status
+    return response
+
+
+def _validation_message(errors: Any) -> str:
+    """A readable sentence naming the fields at fault."""
+    fields: list[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{prefix}.{key}" if prefix else str(key))
+        elif isinstance(node, list) and node and all(isinstance(x, str) for x in node):
+            fields.append(f"{prefix}: {' '.join(node)}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{prefix}[{index}]")
+
+    walk(errors, "")
+    return "Invalid input. " + "; ".join(fields[:5]) if fields else "Invalid input."
+
+
+def handle_comptoir_error(exc: ComptoirError):
+    return _render(exc.status, exc.code, exc.message, exc.errors)
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    if status == 422 and "messages" in data:
+        # webargs/flask-smorest validation: {"json": {...}} or {"query": {...}}
+        messages = data["messages"]
+        errors = messages.get("json") or messages.get("query") or messages
+        if isinstance(errors, dict) and set(errors) <= {"json", "query", "form", "files"}:
+            errors = {k: v for part in errors.values() for k, v in part.items()}
+        return _render(422, "validation_failed", _validation_message(errors), errors)
+    if status == 400 and exc.description and "JSON" in str(exc.description):
+        return _render(400, "malformed_json", "The request body is not valid JSON.")
+    message = data.get("message") or exc.description or exc.name
+    return _render(status, data.get("code") or HTTP_CODES.get(status, "error"), str(message), data.get("errors"))
+
+
+def handle_unexpected(exc: Exception):
+    log.exception("unhandled error")
+    return _render(500, "internal_error", "Something went wrong on our side. It has been logged.")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ComptoirError, handle_comptoir_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

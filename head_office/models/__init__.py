@@ -1,0 +1,38 @@
+"""Head-office models, all on one metadata (what Alembic compares against)."""
+
+from .base import NAMING_CONVENTION, Base
+from .catalog import TAX_CLASSES, Product
+from .org import ROLES, STAFF_ROLES, AuditEntry, LoginFailure, RevokedToken, Store, User
+from .replenishment import STATUSES, Replenishment, ReplenishmentEvent
+from .sales import Return, ReturnLine, Sale, SaleLine, SalePayment
+from .stock import MOVEMENT_KINDS, CentralStock, StockMovement, StoreStock
+from .sync import ChangeLogEntry, ReceivedEvent, StoreSyncState, SyncRejection
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "CentralStock",
+    "ChangeLogEntry",
+    "LoginFailure",
+    "MOVEMENT_KINDS",
+    "NAMING_CONVENTION",
+    "Product",
+    "ROLES",
+    "ReceivedEvent",
+    "Replenishment",
+    "ReplenishmentEvent",
+    "Return",
+    "ReturnLine",
+    "RevokedToken",
+    "STAFF_ROLES",
+    "STATUSES",
+    "Sale",
+    "SaleLine",
+    "SalePayment",
+    "Store",
+    "StoreStock",
+    "StoreSyncState",
+    "SyncRejection",
+    "TAX_CLASSES",
+    "User",
+]

@@ -1,0 +1,94 @@
+"""Demo data for head office: stores, catalog, central and store stock, users. Idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common import demo_data
+from common.clock import utcnow
+
+from .changes import log_change
+from .models import CentralStock, Product, StockMovement, Store, StoreStock, User
+from .stores.operations import add_store
+from .users.operations import add_user
+
+
+def user_wire(user: User) -> dict:
+    return {
+        "username": user.username,
+        "password_hash": user.password_hash,
+        "role": user.role,
+        "store_id": user.store_id,
+        "full_name": user.full_name,
+        "active": user.active,
+        "version": user.version,
+    }
+
+
+def central_wire(product: Product, stock: CentralStock) -> dict:
+    return {
+        "sku": product.sku,
+        "on_hand": stock.on_hand,
+        "reserved": stock.reserved,
+        "in_transit": stock.in_transit,
+        "available": stock.available,
+        "version": stock.version,
+    }
+
+
+def seed_demo(
+    session: Session,
+    products: int | None = None,
+    store_count: int = 5,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> dict[str, int]:
+    """Create what is missing of the demo chain; returns counts of what was created."""
+    created = {"stores": 0, "products": 0, "users": 0}
+    now = utcnow()
+    for spec in demo_data.STORES[:store_count]:
+        if session.get(Store, spec["id"]) is None:
+            add_store(session, spec["code"], spec["name"], spec["timezone"], store_id=spec["id"], actor="seed")
+            created["stores"] += 1
+    progress("stores")
+
+    existing = {p.sku: p for p in session.scalars(select(Product))}
+    for spec in demo_data.products(products):
+        if spec["sku"] in existing:
+            continue
+        product = Product(**spec)
+        session.add(product)
+        session.flush()
+        existing[product.sku] = product
+        created["products"] += 1
+        log_change(session, "product", product.sku, product.version, product.to_wire())
+        opening = demo_data.initial_central_stock(spec)
+        stock = CentralStock(product_id=product.id, on_hand=opening)
+        session.add(stock)
+        session.add(StockMovement(occurred_at=now, location="central", product_id=product.id,
+                                  kind="opening", qty=opening, actor="seed"))
+        session.flush()
+        log_change(session, "central_stock", product.sku, stock.version, central_wire(product, stock))
+        for store_id in range(1, store_count + 1):
+            qty = demo_data.initial_store_stock(spec, store_id)
+            session.add(StoreStock(store_id=store_id, product_id=product.id, on_hand=qty))
+            session.add(StockMovement(occurred_at=now, location="store", store_id=store_id,
+                                      product_id=product.id, kind="opening", qty=qty, actor="seed"))
+            # The store's opening stock reaches it by sync, as a one-off per-store change.
+            log_change(session, "opening_stock", f"{product.sku}", 1,
+                       {"sku": product.sku, "qty": qty}, store_id=store_id)
+    progress("products")
+
+    names = set(session.scalars(select(User.username)))
+    for spec in demo_data.users(store_count):
+        if spec["username"] in names:
+            continue
+        user = add_user(session, spec["username"], spec["password"], spec["role"],
+                        spec["store_id"], actor="seed", min_password_length=1)
+        created["users"] += 1
+        log_change(session, "user", user.username, user.version, user_wire(user))
+    progress("users")
+    session.flush()
+    return created

@@ -1,0 +1,20 @@
+"""``GET /api/v1/stores``."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from ..auth.guard import roles_required
+from ..web import db
+from .operations import list_stores
+from .schemas import StoreListSchema
+
+blp = Blueprint("stores", __name__, url_prefix="/api/v1/stores", description="Stores")
+
+
+@blp.route("")
+@roles_required("manager", "admin")
+@blp.response(200, StoreListSchema)
+def stores():
+    """Every store of the chain."""
+    return {"items": list_stores(db())}
