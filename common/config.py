@@ -21,14 +21,14 @@ PREFIX = "COMPTOIR_"
 
 # Every setting, its default and what it means (the README's table is made from this).
 SETTINGS: dict[str, tuple[Any, str]] = {
-    "DATABASE_URL": (None, "Head office: PostgreSQL URL. Unset: `comptoir demo` uses an embedded PostgreSQL."),
+    "DATABASE_URL": (None, "Head office: PostgreSQL URL (`comptoir demo` alone starts an embedded one)."),
     "SECRET_KEY": (None, "Signs session cookies and staff API tokens. Set it in production."),
     "TOKEN_TTL_HOURS": (8, "Lifetime of a staff API token, in hours."),
     "DATA_DIR": ("comptoir-data", "Store node: folder holding the SQLite file and node settings."),
     "STORE_ID": (None, "Store node: this store's id (1..N)."),
     "HEAD_OFFICE_URL": (None, "Store node: base URL of head office, e.g. http://10.0.0.2:8000."),
     "SYNC_TOKEN": (None, "Store node: the token from `comptoir head-office stores token N`."),
-    "TAX_RATES": (None, 'Tax rates of the standard class as JSON, default {"gst": "0.05", "qst": "0.09975"}.'),
+    "TAX_RATES": (None, 'Standard-class tax rates as JSON, default {"gst": "0.05", "qst": "0.09975"}.'),
     "ALLOW_OVERSELL": (False, "Store node: sell beyond local stock (the sale is flagged for a count)."),
     "CASHIER_DISCOUNT_LIMIT_PERCENT": (10, "Largest line discount a cashier may give without a manager."),
     "PUSH_INTERVAL_S": (5, "Store node: seconds between pushes of the outbox."),
@@ -49,7 +49,9 @@ def _parse_env_value(raw: str) -> Any:
         return raw
 
 
-def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The effective configuration."""
     environ = os.environ if environ is None else environ
     config: dict[str, Any] = {key: default for key, (default, _) in SETTINGS.items()}

@@ -7,9 +7,11 @@ Basic groceries are zero-rated in Quebec (``exempt``); the rest is taxable.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .barcodes import make_ean13
 
-STORES = [
+STORES: list[dict[str, Any]] = [
     {"id": 1, "code": "S01", "name": "Plateau", "timezone": "America/Montreal"},
     {"id": 2, "code": "S02", "name": "Vieux-Montréal", "timezone": "America/Montreal"},
     {"id": 3, "code": "S03", "name": "Laval", "timezone": "America/Montreal"},
@@ -118,13 +120,13 @@ def hash_sku(sku: str) -> int:
     return sum((i + 1) * ord(c) for i, c in enumerate(sku))
 
 
-MANAGER = {"username": "manager", "password": "manager", "role": "manager", "store_id": None}
-ADMIN = {"username": "admin", "password": "admin", "role": "admin", "store_id": None}
+MANAGER: dict[str, Any] = {"username": "manager", "password": "manager", "role": "manager", "store_id": None}
+ADMIN: dict[str, Any] = {"username": "admin", "password": "admin", "role": "admin", "store_id": None}
 
 
-def users(store_count: int = 5) -> list[dict]:
+def users(store_count: int = 5) -> list[dict[str, Any]]:
     """Demo users: the head-office manager and admin, a cashier and a store manager per store."""
-    out = [dict(MANAGER), dict(ADMIN)]
+    out: list[dict[str, Any]] = [dict(MANAGER), dict(ADMIN)]
     for n in range(1, store_count + 1):
         out.append({"username": f"cashier{n}", "password": "cashier", "role": "cashier", "store_id": n})
         out.append(

@@ -38,8 +38,8 @@ class TaxTable:
         if not value:
             return cls()
         if all(isinstance(v, Mapping) for v in value.values()):
-            table = {
-                str(k): {str(n): Decimal(str(r)) for n, r in v.items()}  # type: ignore[union-attr]
+            table: dict[str, dict[str, Decimal]] = {
+                str(k): {str(n): Decimal(str(r)) for n, r in v.items()}  # type: ignore[attr-defined]
                 for k, v in value.items()
             }
             table.setdefault("exempt", {})

@@ -37,11 +37,9 @@ def _render(status: int, code: str, message: str, errors: Any = None):
     body = {"code": code, "status": status, "message": message, "errors": errors or {}}
     if wants_json():
         response = jsonify(body)
-    else:
-        response = render_template("errors/error.html", error=body), status
+        response.status_code = status
         return response
-    response.status_code = status
-    return response
+    return render_template("errors/error.html", error=body), status
 
 
 def _validation_message(errors: Any) -> str:
@@ -79,7 +77,8 @@ def handle_http_exception(exc: HTTPException):
     if status == 400 and exc.description and "JSON" in str(exc.description):
         return _render(400, "malformed_json", "The request body is not valid JSON.")
     message = data.get("message") or exc.description or exc.name
-    return _render(status, data.get("code") or HTTP_CODES.get(status, "error"), str(message), data.get("errors"))
+    code = data.get("code") or HTTP_CODES.get(status, "error")
+    return _render(status, code, str(message), data.get("errors"))
 
 
 def handle_unexpected(exc: Exception):

@@ -50,7 +50,8 @@ def seed_demo(
     now = utcnow()
     for spec in demo_data.STORES[:store_count]:
         if session.get(Store, spec["id"]) is None:
-            add_store(session, spec["code"], spec["name"], spec["timezone"], store_id=spec["id"], actor="seed")
+            add_store(session, spec["code"], spec["name"], spec["timezone"],
+                      store_id=spec["id"], actor="seed")
             created["stores"] += 1
     progress("stores")
 

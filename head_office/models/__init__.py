@@ -30,6 +30,7 @@ __all__ = [
     "SaleLine",
     "SalePayment",
     "Store",
+    "StockMovement",
     "StoreStock",
     "StoreSyncState",
     "SyncRejection",
