@@ -1,0 +1,124 @@
+"""One place that turns every error into ``{code, status, message, errors}`` or a readable page.
+
+API callers (``/api/...``, ``/healthz``, or a JSON ``Accept``) get JSON; people
+get the till's error page. A 500 is logged with its traceback and answered
+with a generic message: no exception text ever leaves the process.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from common.errors import ComptoirError
+
+log = logging.getLogger("comptoir.store")
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_attempts",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+_MESSAGES = {
+    400: "The request could not be understood.",
+    404: "Nothing here.",
+    405: "This method is not allowed here.",
+    413: "The request is too large.",
+    415: "Send JSON (Content-Type: application/json).",
+    422: "Some fields are invalid.",
+    500: "Something went wrong on the store node; nothing was recorded. Try again.",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path in ("/healthz", "/metrics"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.headers.get("HX-Request")
+
+
+def _flatten(messages: Any) -> Any:
+    """webargs nests errors by location ({"json": {...}}); callers want the fields."""
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "view_args"}:
+        merged: dict[str, Any] = {}
+        for location, value in messages.items():
+            if isinstance(value, dict):
+                merged.update(value)
+            else:
+                merged[location] = value
+        return merged
+    return messages
+
+
+def _summary(errors: Any) -> str:
+    """A readable one-liner from marshmallow's nested messages."""
+    parts: list[str] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, list):
+            texts = [v for v in value if isinstance(v, str)]
+            if texts:
+                parts.append(f"{prefix}: {' '.join(texts)}")
+            for index, sub in enumerate(value):
+                if not isinstance(sub, str):
+                    walk(f"{prefix}.{index}", sub)
+        else:
+            parts.append(f"{prefix}: {value}")
+
+    walk("", errors)
+    return "; ".join(parts[:5])
+
+
+def payload(status: int, code: str, message: str, errors: Any = None) -> dict[str, Any]:
+    return {"code": code, "status": status, "message": message, "errors": errors or {}}
+
+
+def respond(body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+    status = body["status"]
+    if wants_json():
+        return body, status, headers or {}
+    return render_template("error.html", error=body), status, headers or {}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ComptoirError)
+    def domain_error(exc: ComptoirError) -> Any:
+        return respond(exc.to_dict())
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        data = getattr(exc, "data", None) or {}
+        errors = _flatten(data.get("errors") or data.get("messages") or {})
+        message = data.get("message")
+        if not message:
+            if status == 422 and errors:
+                message = "Invalid input: " + _summary(errors)
+            elif status == 400 and "JSON" in f"{exc.description} {errors}":
+                message = "The body is not valid JSON."
+            else:
+                message = _MESSAGES.get(status) or exc.description or exc.name
+        headers = data.get("headers") or {}
+        return respond(payload(status, _CODES.get(status, exc.name.lower().replace(" ", "_")),
+                               message, errors), headers)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return respond(payload(500, "internal_error", _MESSAGES[500]))

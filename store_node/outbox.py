@@ -1,0 +1,119 @@
+"""The transactional outbox: every store event, written in the same transaction as the change.
+
+Each row carries a UUIDv7 ``event_id``, a ``seq`` contiguous per store from 1
+(taken from the ``sequences`` table, so it stays contiguous even when old sent
+rows are pruned), a ``type``, the JSON ``payload`` and ``sent_at`` (NULL until
+head office acknowledged it). :func:`envelope` is what travels to head office.
+
+The sync client (next issue) reads :func:`unsent` in seq order and calls
+:func:`mark_sent` with the ``acked_through`` head office answered.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from common.clock import isoformat_z, parse_instant, utcnow
+from common.ids import new_id
+
+EVENT_TYPES = (
+    "sale",
+    "return",
+    "restock_request",
+    "receipt_confirmation",
+    "stock_count",
+    "stock_adjustment",
+)
+
+
+def next_value(conn: sqlite3.Connection, name: str) -> int:
+    """Next value of a named counter (call inside the write transaction)."""
+    row = conn.execute(
+        "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value", (name,)
+    ).fetchone()
+    if row is None:  # pragma: no cover - the migration creates every counter
+        raise LookupError(f"no sequence {name!r}")
+    return int(row[0])
+
+
+def append(conn: sqlite3.Connection, event_type: str, payload: dict[str, Any], occurred_at: str) -> dict:
+    """Write one event; must run inside the transaction that makes the change."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    seq = next_value(conn, "outbox")
+    event_id = new_id()
+    conn.execute(
+        "INSERT INTO outbox (seq, event_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+        (seq, event_id, event_type, json.dumps(payload, separators=(",", ":")), occurred_at),
+    )
+    return {"seq": seq, "event_id": event_id}
+
+
+def envelope(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "event_id": row["event_id"],
+        "seq": row["seq"],
+        "type": row["type"],
+        "occurred_at": row["created_at"],
+        "payload": json.loads(row["payload"]),
+    }
+
+
+def unsent(db: sqlite_utils.Database, limit: int = 500) -> list[dict[str, Any]]:
+    """Unacknowledged events in seq order, as envelopes."""
+    rows = db.conn.execute(
+        "SELECT seq, event_id, type, payload, created_at FROM outbox"
+        " WHERE sent_at IS NULL ORDER BY seq LIMIT ?",
+        (limit,),
+    ).fetchall()
+    keys = ("seq", "event_id", "type", "payload", "created_at")
+    return [envelope(dict(zip(keys, row, strict=True))) for row in rows]
+
+
+def events(db: sqlite_utils.Database, after_seq: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+    """Every event (sent or not) after a seq, as envelopes."""
+    rows = db.conn.execute(
+        "SELECT seq, event_id, type, payload, created_at FROM outbox"
+        " WHERE seq > ? ORDER BY seq LIMIT ?",
+        (after_seq, limit),
+    ).fetchall()
+    keys = ("seq", "event_id", "type", "payload", "created_at")
+    return [envelope(dict(zip(keys, row, strict=True))) for row in rows]
+
+
+def mark_sent(db: sqlite_utils.Database, through_seq: int, at: datetime | None = None) -> int:
+    """Mark every event up to ``through_seq`` as acknowledged; returns how many changed."""
+    stamp = isoformat_z(at or utcnow())
+    cursor = db.conn.execute(
+        "UPDATE outbox SET sent_at = ? WHERE seq <= ? AND sent_at IS NULL", (stamp, through_seq)
+    )
+    return cursor.rowcount
+
+
+def status(db: sqlite_utils.Database, now: datetime | None = None) -> dict[str, Any]:
+    """The queue and the last sync outcome, as the till banner and ``sync status`` show them."""
+    now = now or utcnow()
+    conn = db.conn
+    pending, oldest = conn.execute(
+        "SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL"
+    ).fetchone()
+    state = conn.execute(
+        "SELECT online, last_push_at, last_pull_at, last_error FROM sync_state WHERE id = 1"
+    ).fetchone() or (0, None, None, None)
+    age = None
+    if oldest:
+        age = max(0, int((now - parse_instant(oldest)).total_seconds()))
+    return {
+        "online": bool(state[0]),
+        "pending_events": int(pending),
+        "oldest_pending_at": oldest,
+        "oldest_pending_age_s": age,
+        "last_push_at": state[1],
+        "last_pull_at": state[2],
+        "last_error": state[3],
+    }

@@ -1,0 +1,37 @@
+"""``/api/v1/returns``: return goods from a sale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..auth.guard import api_auth
+from ..node import get_db, store_settings
+from .operations import find_return, record_return
+from .schemas import ReturnArgs, ReturnSchema
+
+blp = Blueprint("returns", __name__, url_prefix="/api/v1/returns", description="Returns")
+
+
+@blp.route("")
+class Returns(MethodView):
+    @api_auth()
+    @blp.arguments(ReturnArgs)
+    @blp.response(201, ReturnSchema)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Return some or all of a sale's lines; refunds by the original tender, card first."""
+        return record_return(get_db(), store_settings(), g.staff, args["lines"],
+                             sale_id=args.get("sale_id"),
+                             receipt_number=args.get("receipt_number"))
+
+
+@blp.route("/<return_id>")
+class ReturnById(MethodView):
+    @api_auth()
+    @blp.response(200, ReturnSchema)
+    def get(self, return_id: str) -> dict[str, Any]:
+        """One return."""
+        return find_return(get_db(), return_id)

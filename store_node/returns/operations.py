@@ -1,0 +1,282 @@
+"""Returns: partial or whole, never more than sold less already returned, stock back.
+
+Amounts: each sale line keeps its net amount and its share of each tax. A
+return of ``r`` more units of a line, after ``p`` were already returned,
+refunds ``round(amount x (p + r) / sold) - round(amount x p / sold)`` of each
+(cumulative rounding), so returning a line in several parts refunds exactly
+what was charged for it.
+
+Refund tender: back to the card first, up to what was paid by card and not
+yet refunded to it, then cash. Every return is one ``BEGIN IMMEDIATE``
+transaction with its stock movements (kind ``return``) and its ``return``
+outbox event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from common.clock import business_date, isoformat_z, utcnow
+from common.errors import NotFound, ValidationFailed
+from common.ids import new_id
+
+from .. import outbox
+from ..auth.operations import Staff
+from ..db import immediate
+from ..sales.pricing import refund_share
+from ..settings import StoreSettings
+from ..stock.ledger import move_stock
+
+
+def _find_sale_row(conn: Any, sale_id: str | None, receipt_number: str | None) -> tuple:
+    if sale_id:
+        row = conn.execute(
+            "SELECT id, receipt_number FROM sales WHERE id = ?", (sale_id.strip(),)
+        ).fetchone()
+        ref = sale_id
+    elif receipt_number:
+        row = conn.execute(
+            "SELECT id, receipt_number FROM sales WHERE receipt_number = ?",
+            (receipt_number.strip().upper(),),
+        ).fetchone()
+        ref = receipt_number
+    else:
+        raise ValidationFailed(
+            "Name the sale to return from: its receipt number or its id.",
+            errors={"receipt_number": ["sale_id or receipt_number is required"]},
+        )
+    if row is None:
+        raise NotFound(f"No sale {ref!r} at this store.", code="sale_not_found")
+    return row
+
+
+def _allocate_lines(
+    sale_lines: list[dict[str, Any]], wanted: Sequence[Mapping[str, Any]], receipt: str
+) -> dict[int, int]:
+    """Map requested ``{sku, qty[, line_no]}`` to quantities per sale line, within limits."""
+    take: dict[int, int] = {}
+    by_no = {line["line_no"]: line for line in sale_lines}
+    for index, item in enumerate(wanted):
+        qty = item.get("qty")
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+            raise ValidationFailed(
+                f"Line {index + 1}: the quantity to return must be at least 1.",
+                code="invalid_quantity",
+                errors={f"lines.{index}.qty": ["must be at least 1"]},
+            )
+        line_no = item.get("line_no")
+        sku = item.get("sku")
+        if line_no is not None:
+            line = by_no.get(line_no)
+            if line is None or (sku and line["sku"] != sku):
+                raise ValidationFailed(
+                    f"Sale {receipt} has no line {line_no}" + (f" for {sku}." if sku else "."),
+                    code="not_on_sale",
+                    errors={f"lines.{index}": ["no such line on the sale"]},
+                )
+            candidates = [line]
+        else:
+            candidates = [line for line in sale_lines if line["sku"] == sku]
+            if not candidates:
+                raise ValidationFailed(
+                    f"{sku} is not on sale {receipt}.",
+                    code="not_on_sale",
+                    errors={f"lines.{index}.sku": ["not sold on this sale"]},
+                )
+        left = sum(c["qty"] - c["returned"] - take.get(c["line_no"], 0) for c in candidates)
+        if qty > left:
+            sold = sum(c["qty"] for c in candidates)
+            already = sum(c["returned"] for c in candidates)
+            name = candidates[0]["name"]
+            raise ValidationFailed(
+                f"Only {left} of {name} ({candidates[0]['sku']}) can still be returned on"
+                f" {receipt}: {sold} sold, {already} already returned, {qty} asked.",
+                code="over_return",
+                errors={f"lines.{index}.qty": [f"at most {left}"]},
+            )
+        for candidate in candidates:
+            room = candidate["qty"] - candidate["returned"] - take.get(candidate["line_no"], 0)
+            step = min(room, qty)
+            if step > 0:
+                take[candidate["line_no"]] = take.get(candidate["line_no"], 0) + step
+                qty -= step
+            if qty == 0:
+                break
+    return take
+
+
+def record_return(
+    db: sqlite_utils.Database,
+    settings: StoreSettings,
+    cashier: Staff,
+    lines: Sequence[Mapping[str, Any]],
+    sale_id: str | None = None,
+    receipt_number: str | None = None,
+) -> dict[str, Any]:
+    """Record a return against a sale; returns it as the API shows it."""
+    if not lines:
+        raise ValidationFailed("Choose at least one line to return.", errors={"lines": ["empty"]})
+    now = utcnow()
+    occurred_at = isoformat_z(now)
+    day = business_date(now, settings.timezone).isoformat()
+    with immediate(db) as conn:
+        sale_row = _find_sale_row(conn, sale_id, receipt_number)
+        sid, receipt = sale_row[0], sale_row[1]
+        returned = dict(
+            conn.execute(
+                "SELECT sale_line_no, sum(qty) FROM return_lines WHERE sale_id = ?"
+                " GROUP BY sale_line_no",
+                (sid,),
+            ).fetchall()
+        )
+        sale_lines = [
+            {
+                "line_no": r[0], "sku": r[1], "name": r[2], "qty": r[3], "net_cents": r[4],
+                "taxes": json.loads(r[5]), "returned": int(returned.get(r[0], 0)),
+            }
+            for r in conn.execute(
+                "SELECT line_no, sku, name, qty, net_cents, taxes FROM sale_lines"
+                " WHERE sale_id = ? ORDER BY line_no",
+                (sid,),
+            ).fetchall()
+        ]
+        take = _allocate_lines(sale_lines, lines, receipt)
+        out_lines = []
+        taxes: dict[str, int] = {}
+        for line in sale_lines:
+            qty = take.get(line["line_no"])
+            if not qty:
+                continue
+            net = refund_share(line["net_cents"], line["qty"], line["returned"], qty)
+            line_taxes = {
+                name: refund_share(amount, line["qty"], line["returned"], qty)
+                for name, amount in line["taxes"].items()
+            }
+            for name, amount in line_taxes.items():
+                taxes[name] = taxes.get(name, 0) + amount
+            out_lines.append(
+                {
+                    "sale_line_no": line["line_no"], "sku": line["sku"], "name": line["name"],
+                    "qty": qty, "net_cents": net, "tax_cents": sum(line_taxes.values()),
+                    "taxes": line_taxes,
+                }
+            )
+        subtotal = sum(line["net_cents"] for line in out_lines)
+        tax = sum(taxes.values())
+        refund = subtotal + tax
+        refunds = _refund_tenders(conn, sid, refund)
+        return_id = new_id()
+        conn.execute(
+            "INSERT INTO returns (id, sale_id, store_id, cashier, occurred_at, business_date,"
+            " subtotal_cents, tax_cents, taxes, refund_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (return_id, sid, settings.store_id, cashier.username, occurred_at, day, subtotal, tax,
+             json.dumps(taxes), refund),
+        )
+        conn.executemany(
+            "INSERT INTO return_lines (return_id, sale_id, sale_line_no, sku, qty, net_cents,"
+            " tax_cents, taxes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (return_id, sid, ln["sale_line_no"], ln["sku"], ln["qty"], ln["net_cents"],
+                 ln["tax_cents"], json.dumps(ln["taxes"]))
+                for ln in out_lines
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO return_refunds (return_id, tender, amount_cents) VALUES (?, ?, ?)",
+            [(return_id, r["tender"], r["amount_cents"]) for r in refunds],
+        )
+        back: dict[str, int] = {}
+        for ln in out_lines:
+            back[ln["sku"]] = back.get(ln["sku"], 0) + ln["qty"]
+        for sku, qty in back.items():
+            move_stock(conn, sku, qty, "return", return_id, cashier.username, occurred_at)
+        result = {
+            "id": return_id,
+            "sale_id": sid,
+            "receipt_number": receipt,
+            "store_id": settings.store_id,
+            "cashier": cashier.username,
+            "occurred_at": occurred_at,
+            "business_date": day,
+            "subtotal_cents": subtotal,
+            "tax_cents": tax,
+            "taxes": taxes,
+            "refund_cents": refund,
+            "lines": [{k: v for k, v in ln.items() if k != "taxes"} for ln in out_lines],
+            "refunds": refunds,
+        }
+        event = dict(result)
+        event["lines"] = [{k: v for k, v in ln.items() if k != "name"} for ln in result["lines"]]
+        outbox.append(conn, "return", event, occurred_at)
+    return result
+
+
+def _refund_tenders(conn: Any, sale_id: str, refund: int) -> list[dict[str, Any]]:
+    """Card first, up to what the card paid and has not had back; the rest in cash."""
+    card_paid = conn.execute(
+        "SELECT coalesce(sum(amount_cents), 0) FROM sale_payments WHERE sale_id = ? AND tender = 'card'",
+        (sale_id,),
+    ).fetchone()[0]
+    card_refunded = conn.execute(
+        "SELECT coalesce(sum(rr.amount_cents), 0) FROM return_refunds rr"
+        " JOIN returns r ON r.id = rr.return_id WHERE r.sale_id = ? AND rr.tender = 'card'",
+        (sale_id,),
+    ).fetchone()[0]
+    card = min(refund, max(card_paid - card_refunded, 0))
+    out = []
+    if card:
+        out.append({"tender": "card", "amount_cents": card})
+    if refund - card:
+        out.append({"tender": "cash", "amount_cents": refund - card})
+    return out
+
+
+def returns_of_sale(db: sqlite_utils.Database, sale_id: str) -> list[dict[str, Any]]:
+    rows = db.conn.execute(
+        "SELECT id, occurred_at, business_date, subtotal_cents, tax_cents, refund_cents, cashier"
+        " FROM returns WHERE sale_id = ? ORDER BY occurred_at",
+        (sale_id,),
+    ).fetchall()
+    keys = ("id", "occurred_at", "business_date", "subtotal_cents", "tax_cents", "refund_cents",
+            "cashier")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def find_return(db: sqlite_utils.Database, return_id: str) -> dict[str, Any]:
+    conn = db.conn
+    row = conn.execute(
+        "SELECT r.id, r.sale_id, s.receipt_number, r.cashier, r.occurred_at, r.business_date,"
+        " r.subtotal_cents, r.tax_cents, r.taxes, r.refund_cents FROM returns r"
+        " JOIN sales s ON s.id = r.sale_id WHERE r.id = ?",
+        (return_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No return {return_id!r}.", code="return_not_found")
+    keys = ("id", "sale_id", "receipt_number", "cashier", "occurred_at", "business_date",
+            "subtotal_cents", "tax_cents", "taxes", "refund_cents")
+    result = dict(zip(keys, row, strict=True))
+    result["taxes"] = json.loads(result["taxes"])
+    result["lines"] = [
+        {"sale_line_no": r[0], "sku": r[1], "name": r[2], "qty": r[3], "net_cents": r[4],
+         "tax_cents": r[5]}
+        for r in conn.execute(
+            "SELECT rl.sale_line_no, rl.sku, sl.name, rl.qty, rl.net_cents, rl.tax_cents"
+            " FROM return_lines rl JOIN sale_lines sl"
+            " ON sl.sale_id = rl.sale_id AND sl.line_no = rl.sale_line_no"
+            " WHERE rl.return_id = ? ORDER BY rl.sale_line_no",
+            (return_id,),
+        ).fetchall()
+    ]
+    result["refunds"] = [
+        {"tender": r[0], "amount_cents": r[1]}
+        for r in conn.execute(
+            "SELECT tender, amount_cents FROM return_refunds WHERE return_id = ?"
+            " ORDER BY tender",
+            (return_id,),
+        ).fetchall()
+    ]
+    return result

@@ -1,0 +1,63 @@
+"""Return request and response shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+
+class ReturnLineArgs(Schema):
+    sku = fields.String(validate=validate.Length(min=1, max=64))
+    line_no = fields.Integer(strict=True, validate=validate.Range(min=1),
+                             metadata={"description": "the sale line, when a SKU is on several"})
+    qty = fields.Integer(required=True, strict=True,
+                         validate=validate.Range(min=1, max=10_000,
+                                                 error="The quantity must be between 1 and 10000."))
+
+    @validates_schema
+    def names_a_line(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("sku") and not data.get("line_no"):
+            raise ValidationError("Name the line to return by sku (or line_no).", "sku")
+
+
+class ReturnArgs(Schema):
+    sale_id = fields.String(validate=validate.Length(min=1, max=64))
+    receipt_number = fields.String(validate=validate.Length(min=1, max=32))
+    lines = fields.List(fields.Nested(ReturnLineArgs), required=True,
+                        validate=validate.Length(min=1, max=200))
+
+    @validates_schema
+    def names_a_sale(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("sale_id") and not data.get("receipt_number"):
+            raise ValidationError("Give the sale's receipt_number or sale_id.", "receipt_number")
+
+
+class ReturnLineSchema(Schema):
+    sale_line_no = fields.Integer()
+    sku = fields.String()
+    name = fields.String()
+    qty = fields.Integer()
+    net_cents = fields.Integer()
+    tax_cents = fields.Integer()
+
+
+class RefundSchema(Schema):
+    tender = fields.String()
+    amount_cents = fields.Integer()
+
+
+class ReturnSchema(Schema):
+    id = fields.String()
+    sale_id = fields.String()
+    receipt_number = fields.String()
+    store_id = fields.Integer()
+    cashier = fields.String()
+    occurred_at = fields.String()
+    business_date = fields.String()
+    subtotal_cents = fields.Integer()
+    tax_cents = fields.Integer()
+    taxes = fields.Dict(keys=fields.String(), values=fields.Integer())
+    refund_cents = fields.Integer()
+    lines = fields.List(fields.Nested(ReturnLineSchema))
+    refunds = fields.List(fields.Nested(RefundSchema))

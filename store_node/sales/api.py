@@ -1,0 +1,72 @@
+"""``/api/v1/sales``: record a sale, list a business day's sales, read one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from common.clock import business_date, utcnow
+from common.errors import Forbidden
+
+from ..auth.guard import api_auth
+from ..auth.operations import Staff, check_credentials
+from ..node import current_node, get_db, store_settings
+from ..schemas import DateArgs
+from .operations import find_sale, record_sale, sales_of_day
+from .schemas import SaleArgs, SaleListSchema, SaleSchema
+
+blp = Blueprint("sales", __name__, url_prefix="/api/v1/sales", description="Sales")
+
+
+def check_approver(credentials: dict[str, Any] | None) -> Staff | None:
+    """A store manager's credentials given for a discount beyond the cashier's limit."""
+    if not credentials:
+        return None
+    node = current_node()
+    approver = check_credentials(
+        get_db(), credentials["username"], credentials["password"], store_settings().store_id,
+        node.throttle, request.remote_addr,
+    )
+    if not approver.at_least("store_manager"):
+        raise Forbidden(
+            f"{approver.username} is not a store manager and cannot approve a discount.",
+            code="approval_refused",
+        )
+    return approver
+
+
+def today() -> str:
+    return business_date(utcnow(), store_settings().timezone).isoformat()
+
+
+@blp.route("")
+class Sales(MethodView):
+    @api_auth()
+    @blp.arguments(SaleArgs)
+    @blp.response(201, SaleSchema)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Record a sale (one transaction: lines, payments, stock, outbox event)."""
+        approver = check_approver(args.get("approver"))
+        settings = store_settings()
+        return record_sale(get_db(), current_node().rules(settings), g.staff, args["lines"],
+                           args["payments"], approver)
+
+    @api_auth()
+    @blp.arguments(DateArgs, location="query")
+    @blp.response(200, SaleListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The store's sales of a business date (default: today)."""
+        day = args["date"].isoformat() if args.get("date") else today()
+        return {"business_date": day, "items": sales_of_day(get_db(), day)}
+
+
+@blp.route("/<ref>")
+class SaleByRef(MethodView):
+    @api_auth()
+    @blp.response(200, SaleSchema)
+    def get(self, ref: str) -> dict[str, Any]:
+        """One sale, by id or receipt number."""
+        return find_sale(get_db(), ref)

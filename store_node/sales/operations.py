@@ -1,0 +1,366 @@
+"""Recording a sale: one ``BEGIN IMMEDIATE`` transaction, all of it or none.
+
+The sale row, its lines and payments, the stock movements and balances and
+the ``sale`` outbox event commit together. The receipt number is taken from
+the ``sequences`` table inside that transaction, so it is contiguous per store
+even with several tills selling at once, and a refused sale uses none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlite_utils
+
+from common.clock import business_date, isoformat_z, utcnow
+from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from common.ids import new_id
+from common.taxes import TaxTable
+
+from .. import outbox
+from ..auth.operations import Staff
+from ..db import immediate
+from ..settings import StoreSettings
+from ..stock.ledger import move_stock
+from .pricing import (
+    MAX_LINES,
+    MAX_QTY_PER_LINE,
+    PricedLine,
+    PricedSale,
+    line_discount,
+    price_sale,
+    settle,
+)
+
+
+@dataclass(frozen=True)
+class SellingRules:
+    """What a sale needs to know about the store, besides its data."""
+
+    settings: StoreSettings
+    taxes: TaxTable
+    cashier_discount_limit: Decimal
+
+
+def check_line_shape(index: int, line: Mapping[str, Any]) -> None:
+    qty = line.get("qty")
+    where = f"lines.{index}.qty"
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+        raise ValidationFailed(
+            f"Line {index + 1}: the quantity must be at least 1.",
+            code="invalid_quantity",
+            errors={where: ["must be a whole number of at least 1"]},
+        )
+    if qty > MAX_QTY_PER_LINE:
+        raise ValidationFailed(
+            f"Line {index + 1}: {qty} units is more than the {MAX_QTY_PER_LINE:,} allowed on a line.",
+            code="invalid_quantity",
+            errors={where: [f"must be at most {MAX_QTY_PER_LINE}"]},
+        )
+
+
+def price_lines(
+    conn: Any, lines: Sequence[Mapping[str, Any]]
+) -> tuple[list[PricedLine], dict[str, int]]:
+    """Price requested lines from the local catalog; returns lines and on-hand per SKU.
+
+    Refuses unknown and inactive products, bad quantities and discounts.
+    """
+    if not lines:
+        raise ValidationFailed("A sale needs at least one line.", errors={"lines": ["empty"]})
+    if len(lines) > MAX_LINES:
+        raise ValidationFailed(
+            f"A sale has at most {MAX_LINES} lines ({len(lines)} given).",
+            code="too_many_lines",
+            errors={"lines": [f"at most {MAX_LINES} lines"]},
+        )
+    for index, line in enumerate(lines):
+        check_line_shape(index, line)
+    skus = sorted({str(line["sku"]) for line in lines})
+    marks = ",".join("?" * len(skus))
+    rows = conn.execute(
+        "SELECT p.sku, p.name, p.price_cents, p.tax_class, p.active, coalesce(s.on_hand, 0)"
+        f" FROM products p LEFT JOIN stock s ON s.sku = p.sku WHERE p.sku IN ({marks})",
+        skus,
+    ).fetchall()
+    products = {row[0]: row for row in rows}
+    priced: list[PricedLine] = []
+    for index, line in enumerate(lines):
+        sku = str(line["sku"])
+        product = products.get(sku)
+        if product is None:
+            raise ValidationFailed(
+                f"Unknown product {sku!r}.",
+                code="unknown_product",
+                errors={f"lines.{index}.sku": [f"no product {sku}"]},
+            )
+        if not product[4]:
+            raise ValidationFailed(
+                f"{product[1]} ({sku}) is no longer sold.",
+                code="product_inactive",
+                errors={f"lines.{index}.sku": ["inactive product"]},
+            )
+        qty = int(line["qty"])
+        gross = product[2] * qty
+        percent = line.get("discount_percent")
+        discount = line_discount(
+            gross,
+            Decimal(str(percent)) if percent is not None else None,
+            line.get("discount_cents"),
+            f"lines.{index}",
+        )
+        priced.append(
+            PricedLine(
+                line_no=index + 1,
+                sku=sku,
+                name=product[1],
+                qty=qty,
+                unit_price_cents=product[2],
+                tax_class=product[3],
+                discount_percent=Decimal(str(percent)) if percent is not None else None,
+                discount_cents=discount,
+            )
+        )
+    return priced, {sku: row[5] for sku, row in products.items()}
+
+
+def needs_approval(staff: Staff, sale: PricedSale, limit_percent: Decimal) -> list[int]:
+    """Line numbers whose discount is beyond what this staff member may give alone."""
+    if staff.at_least("store_manager"):
+        return []
+    return [line.line_no for line in sale.lines if line.discount_fraction_exceeds(limit_percent)]
+
+
+def check_stock(lines: list[PricedLine], on_hand: dict[str, int], allow_oversell: bool) -> bool:
+    """Refuse selling beyond local stock unless allowed; returns whether a count is needed."""
+    wanted: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for line in lines:
+        wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
+        names[line.sku] = line.name
+    short = {sku: qty for sku, qty in wanted.items() if qty > on_hand.get(sku, 0)}
+    if not short:
+        return False
+    if allow_oversell:
+        return True
+    sku, qty = next(iter(short.items()))
+    left = max(on_hand.get(sku, 0), 0)
+    left_text = "none left" if left == 0 else f"only {left} left"
+    raise Conflict(
+        f"Not enough {names[sku]} ({sku}) in stock: {left_text}, {qty} asked.",
+        code="insufficient_stock",
+        errors={
+            s: {"name": names[s], "available": max(on_hand.get(s, 0), 0), "asked": q}
+            for s, q in short.items()
+        },
+    )
+
+
+def record_sale(
+    db: sqlite_utils.Database,
+    rules: SellingRules,
+    cashier: Staff,
+    lines: Sequence[Mapping[str, Any]],
+    payments: Sequence[Mapping[str, Any]],
+    approver: Staff | None = None,
+) -> dict[str, Any]:
+    """Record a sale; returns it as the API shows it. Raises a ComptoirError and writes
+    nothing when any part is refused.
+
+    ``approver`` is a store manager whose credentials the caller has already
+    checked; it allows discounts beyond the cashier's limit.
+    """
+    settings = rules.settings
+    now = utcnow()
+    occurred_at = isoformat_z(now)
+    day = business_date(now, settings.timezone).isoformat()
+    with immediate(db) as conn:
+        priced, on_hand = price_lines(conn, lines)
+        sale = price_sale(priced, rules.taxes)
+        over_limit = needs_approval(cashier, sale, rules.cashier_discount_limit)
+        if over_limit and approver is None:
+            raise Forbidden(
+                f"A discount over {rules.cashier_discount_limit}% (line"
+                f" {', '.join(map(str, over_limit))}) needs a store manager's approval.",
+                code="approval_required",
+                errors={"lines": {str(n - 1): ["discount needs approval"] for n in over_limit}},
+            )
+        needs_count = check_stock(priced, on_hand, settings.allow_oversell)
+        paid, change = settle(sale.total_cents, payments)
+        receipt_seq = outbox.next_value(conn, "receipt")
+        receipt_number = f"{settings.store_code}-{receipt_seq:06d}"
+        sale_id = new_id()
+        conn.execute(
+            "INSERT INTO sales (id, receipt_seq, receipt_number, store_id, cashier, approved_by,"
+            " occurred_at, business_date, needs_count, subtotal_cents, discount_cents, tax_cents,"
+            " taxes, total_cents, paid_cents, change_cents)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                sale_id, receipt_seq, receipt_number, settings.store_id, cashier.username,
+                approver.username if approver and over_limit else None, occurred_at, day,
+                int(needs_count), sale.subtotal_cents, sale.discount_cents, sale.tax_cents,
+                json.dumps(sale.taxes), sale.total_cents, paid, change,
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO sale_lines (sale_id, line_no, sku, name, qty, unit_price_cents,"
+            " discount_percent, discount_cents, net_cents, tax_class, tax_cents, taxes)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    sale_id, ln.line_no, ln.sku, ln.name, ln.qty, ln.unit_price_cents,
+                    str(ln.discount_percent) if ln.discount_percent is not None else None,
+                    ln.discount_cents, ln.net_cents, ln.tax_class, ln.tax_cents,
+                    json.dumps(ln.taxes),
+                )
+                for ln in priced
+            ],
+        )
+        payment_rows = [
+            {"tender": str(p["tender"]), "amount_cents": int(p["amount_cents"])} for p in payments
+        ]
+        conn.executemany(
+            "INSERT INTO sale_payments (sale_id, seq, tender, amount_cents) VALUES (?, ?, ?, ?)",
+            [(sale_id, n, p["tender"], p["amount_cents"]) for n, p in enumerate(payment_rows, 1)],
+        )
+        sold: dict[str, int] = {}
+        for ln in priced:
+            sold[ln.sku] = sold.get(ln.sku, 0) + ln.qty
+        for sku, qty in sold.items():
+            move_stock(conn, sku, -qty, "sale", sale_id, cashier.username, occurred_at,
+                       flag_count=needs_count and qty > on_hand.get(sku, 0))
+        result = sale_view(
+            sale_id, receipt_number, settings.store_id, cashier.username, occurred_at, day,
+            needs_count, sale, paid, change, payment_rows,
+        )
+        event = {k: v for k, v in result.items() if k not in ("gst_cents", "qst_cents", "paid_cents")}
+        outbox.append(conn, "sale", event, occurred_at)
+    return result
+
+
+def sale_view(
+    sale_id: str,
+    receipt_number: str,
+    store_id: int,
+    cashier: str,
+    occurred_at: str,
+    day: str,
+    needs_count: bool,
+    sale: PricedSale,
+    paid: int,
+    change: int,
+    payments: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "id": sale_id,
+        "receipt_number": receipt_number,
+        "store_id": store_id,
+        "cashier": cashier,
+        "occurred_at": occurred_at,
+        "business_date": day,
+        "needs_count": bool(needs_count),
+        "subtotal_cents": sale.subtotal_cents,
+        "discount_cents": sale.discount_cents,
+        "tax_cents": sale.tax_cents,
+        "gst_cents": sale.taxes.get("gst", 0),
+        "qst_cents": sale.taxes.get("qst", 0),
+        "taxes": dict(sale.taxes),
+        "total_cents": sale.total_cents,
+        "paid_cents": paid,
+        "change_cents": change,
+        "lines": [
+            {
+                "line_no": ln.line_no,
+                "sku": ln.sku,
+                "name": ln.name,
+                "qty": ln.qty,
+                "unit_price_cents": ln.unit_price_cents,
+                "discount_cents": ln.discount_cents,
+                "net_cents": ln.net_cents,
+                "tax_class": ln.tax_class,
+                "tax_cents": ln.tax_cents,
+            }
+            for ln in sale.lines
+        ],
+        "payments": payments,
+    }
+
+
+def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
+    """A recorded sale by id or receipt number, with lines, payments and what was returned."""
+    conn = db.conn
+    ref = (ref or "").strip()
+    row = conn.execute(
+        "SELECT id, receipt_number, store_id, cashier, occurred_at, business_date, needs_count,"
+        " subtotal_cents, discount_cents, tax_cents, taxes, total_cents, paid_cents, change_cents,"
+        " approved_by FROM sales WHERE id = ? OR receipt_number = ?",
+        (ref, ref.upper()),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No sale {ref!r} at this store.", code="sale_not_found")
+    taxes = json.loads(row[10])
+    sale: dict[str, Any] = {
+        "id": row[0], "receipt_number": row[1], "store_id": row[2], "cashier": row[3],
+        "occurred_at": row[4], "business_date": row[5], "needs_count": bool(row[6]),
+        "subtotal_cents": row[7], "discount_cents": row[8], "tax_cents": row[9],
+        "gst_cents": taxes.get("gst", 0), "qst_cents": taxes.get("qst", 0), "taxes": taxes,
+        "total_cents": row[11], "paid_cents": row[12], "change_cents": row[13],
+        "approved_by": row[14],
+    }
+    returned = dict(
+        conn.execute(
+            "SELECT sale_line_no, sum(qty) FROM return_lines WHERE sale_id = ? GROUP BY sale_line_no",
+            (sale["id"],),
+        ).fetchall()
+    )
+    sale["lines"] = [
+        {
+            "line_no": r[0], "sku": r[1], "name": r[2], "qty": r[3], "unit_price_cents": r[4],
+            "discount_percent": r[5], "discount_cents": r[6], "net_cents": r[7],
+            "tax_class": r[8], "tax_cents": r[9], "taxes": json.loads(r[10]),
+            "returned_qty": int(returned.get(r[0], 0)),
+        }
+        for r in conn.execute(
+            "SELECT line_no, sku, name, qty, unit_price_cents, discount_percent, discount_cents,"
+            " net_cents, tax_class, tax_cents, taxes FROM sale_lines WHERE sale_id = ?"
+            " ORDER BY line_no",
+            (sale["id"],),
+        ).fetchall()
+    ]
+    sale["payments"] = [
+        {"tender": r[0], "amount_cents": r[1]}
+        for r in conn.execute(
+            "SELECT tender, amount_cents FROM sale_payments WHERE sale_id = ? ORDER BY seq",
+            (sale["id"],),
+        ).fetchall()
+    ]
+    sale["returns"] = [
+        {"id": r[0], "occurred_at": r[1], "refund_cents": r[2]}
+        for r in conn.execute(
+            "SELECT id, occurred_at, refund_cents FROM returns WHERE sale_id = ? ORDER BY occurred_at",
+            (sale["id"],),
+        ).fetchall()
+    ]
+    return sale
+
+
+def sales_of_day(db: sqlite_utils.Database, day: str) -> list[dict[str, Any]]:
+    rows = db.conn.execute(
+        "SELECT s.id, s.receipt_number, s.cashier, s.occurred_at, s.business_date,"
+        " s.subtotal_cents, s.tax_cents, s.total_cents, s.needs_count,"
+        " (SELECT coalesce(sum(qty), 0) FROM sale_lines WHERE sale_id = s.id),"
+        " (SELECT coalesce(sum(refund_cents), 0) FROM returns WHERE sale_id = s.id)"
+        " FROM sales s WHERE s.business_date = ? ORDER BY s.receipt_seq",
+        (day,),
+    ).fetchall()
+    keys = ("id", "receipt_number", "cashier", "occurred_at", "business_date", "subtotal_cents",
+            "tax_cents", "total_cents", "needs_count", "units", "refunded_cents")
+    out = [dict(zip(keys, row, strict=True)) for row in rows]
+    for item in out:
+        item["needs_count"] = bool(item["needs_count"])
+    return out
+

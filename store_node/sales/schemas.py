@@ -1,0 +1,128 @@
+"""Sale request and response shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .pricing import MAX_LINES, MAX_QTY_PER_LINE, TENDERS
+
+
+class SaleLineArgs(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    qty = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(
+            min=1, max=MAX_QTY_PER_LINE,
+            error=f"The quantity must be between 1 and {MAX_QTY_PER_LINE}.",
+        ),
+    )
+    discount_percent = fields.Decimal(
+        allow_none=True, validate=validate.Range(min=0, max=100), allow_nan=False
+    )
+    discount_cents = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=0)
+    )
+
+    @validates_schema
+    def one_discount(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("discount_percent") is not None and data.get("discount_cents") is not None:
+            raise ValidationError("Give discount_percent or discount_cents, not both.",
+                                  "discount_cents")
+
+
+class PaymentArgs(Schema):
+    tender = fields.String(
+        required=True,
+        validate=validate.OneOf(TENDERS, error="Unknown tender: use cash or card."),
+    )
+    amount_cents = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=100_000_000)
+    )
+
+
+class CredentialsArgs(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    password = fields.String(required=True, validate=validate.Length(max=1024))
+
+
+class SaleArgs(Schema):
+    lines = fields.List(
+        fields.Nested(SaleLineArgs), required=True,
+        validate=validate.Length(min=1, max=MAX_LINES,
+                                 error=f"A sale has between 1 and {MAX_LINES} lines."),
+    )
+    payments = fields.List(
+        fields.Nested(PaymentArgs), load_default=list, validate=validate.Length(max=20)
+    )
+    approver = fields.Nested(CredentialsArgs, allow_none=True, load_default=None,
+                             metadata={"description": "a store manager's credentials, for "
+                                       "discounts beyond the cashier's limit"})
+
+
+class SaleLineSchema(Schema):
+    line_no = fields.Integer()
+    sku = fields.String()
+    name = fields.String()
+    qty = fields.Integer()
+    unit_price_cents = fields.Integer()
+    discount_cents = fields.Integer()
+    net_cents = fields.Integer()
+    tax_class = fields.String()
+    tax_cents = fields.Integer()
+    returned_qty = fields.Integer()
+
+
+class PaymentSchema(Schema):
+    tender = fields.String()
+    amount_cents = fields.Integer()
+
+
+class SaleReturnRef(Schema):
+    id = fields.String()
+    occurred_at = fields.String()
+    refund_cents = fields.Integer()
+
+
+class SaleSchema(Schema):
+    id = fields.String()
+    receipt_number = fields.String()
+    store_id = fields.Integer()
+    cashier = fields.String()
+    approved_by = fields.String(allow_none=True)
+    occurred_at = fields.String()
+    business_date = fields.String()
+    needs_count = fields.Boolean()
+    subtotal_cents = fields.Integer()
+    discount_cents = fields.Integer()
+    tax_cents = fields.Integer()
+    gst_cents = fields.Integer()
+    qst_cents = fields.Integer()
+    taxes = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total_cents = fields.Integer()
+    paid_cents = fields.Integer()
+    change_cents = fields.Integer()
+    lines = fields.List(fields.Nested(SaleLineSchema))
+    payments = fields.List(fields.Nested(PaymentSchema))
+    returns = fields.List(fields.Nested(SaleReturnRef))
+
+
+class SaleSummarySchema(Schema):
+    id = fields.String()
+    receipt_number = fields.String()
+    cashier = fields.String()
+    occurred_at = fields.String()
+    business_date = fields.String()
+    subtotal_cents = fields.Integer()
+    tax_cents = fields.Integer()
+    total_cents = fields.Integer()
+    needs_count = fields.Boolean()
+    units = fields.Integer()
+    refunded_cents = fields.Integer()
+
+
+class SaleListSchema(Schema):
+    business_date = fields.String()
+    items = fields.List(fields.Nested(SaleSummarySchema))
