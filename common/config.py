@@ -34,6 +34,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "PUSH_INTERVAL_S": (5, "Store node: seconds between pushes of the outbox."),
     "PULL_INTERVAL_S": (30, "Store node: seconds between pulls of changes."),
     "LOGIN_MAX_FAILURES": (5, "Failed sign-ins (per user or address) before sign-in is refused for a while."),
+    "LOGIN_DELAY_STEP_S": (0.2, "Delay added per recent failed sign-in (seconds), to slow guessing."),
     "LOGIN_LOCKOUT_S": (300, "How long sign-in stays refused after too many failures, in seconds."),
     "SESSION_COOKIE_SECURE": (False, "Send the session cookie over HTTPS only (set behind HTTPS)."),
     "WAITRESS_THREADS": (8, "Threads serving requests."),

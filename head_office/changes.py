@@ -18,6 +18,19 @@ from .models import ChangeLogEntry
 CHANGE_LOG_LOCK = 0x436F6D70  # "Comp": the advisory lock key of change-log writers
 
 
+def lock_change_log(session: Session) -> None:
+    """Serialise change-log writers until this transaction ends (cheap to take twice)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
+
+
+def log_changes(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Several changes at once (keys as ``log_change``'s arguments)."""
+    if not entries:
+        return
+    lock_change_log(session)
+    session.add_all([ChangeLogEntry(**{"store_id": None, **entry}) for entry in entries])
+
+
 def log_change(
     session: Session,
     entity: str,
@@ -26,7 +39,7 @@ def log_change(
     payload: dict[str, Any],
     store_id: int | None = None,
 ) -> None:
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
+    lock_change_log(session)
     session.add(
         ChangeLogEntry(
             entity=entity, entity_key=entity_key, store_id=store_id, version=version, payload=payload

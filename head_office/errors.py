@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from common.errors import ComptoirError
@@ -60,6 +60,12 @@ def _validation_message(errors: Any) -> str:
     return "Invalid input. " + "; ".join(fields[:5]) if fields else "Invalid input."
 
 
+def _is_malformed_json() -> bool:
+    if not request.is_json or not request.get_data(cache=True):
+        return False
+    return request.get_json(silent=True, cache=False) is None
+
+
 def handle_comptoir_error(exc: ComptoirError):
     return _render(exc.status, exc.code, exc.message, exc.errors)
 
@@ -74,7 +80,7 @@ def handle_http_exception(exc: HTTPException):
         if isinstance(errors, dict) and set(errors) <= {"json", "query", "form", "files"}:
             errors = {k: v for part in errors.values() for k, v in part.items()}
         return _render(422, "validation_failed", _validation_message(errors), errors)
-    if status == 400 and exc.description and "JSON" in str(exc.description):
+    if status == 400 and _is_malformed_json():
         return _render(400, "malformed_json", "The request body is not valid JSON.")
     message = data.get("message") or exc.description or exc.name
     code = data.get("code") or HTTP_CODES.get(status, "error")

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from common import demo_data
 from common.clock import utcnow
+from common.security import hash_password
 
-from .changes import log_change
+from .changes import log_change, log_changes
 from .models import CentralStock, Product, StockMovement, Store, StoreStock, User
 from .stores.operations import add_store
 from .users.operations import add_user
@@ -55,39 +56,44 @@ def seed_demo(
             created["stores"] += 1
     progress("stores")
 
-    existing = {p.sku: p for p in session.scalars(select(Product))}
-    for spec in demo_data.products(products):
-        if spec["sku"] in existing:
-            continue
-        product = Product(**spec)
-        session.add(product)
-        session.flush()
-        existing[product.sku] = product
-        created["products"] += 1
-        log_change(session, "product", product.sku, product.version, product.to_wire())
+    existing = set(session.scalars(select(Product.sku)))
+    new_products = [Product(**spec, version=1) for spec in demo_data.products(products)
+                    if spec["sku"] not in existing]
+    session.add_all(new_products)
+    session.flush()
+    created["products"] = len(new_products)
+    changes: list[dict] = []
+    for product in new_products:
+        spec = product.to_wire()
+        changes.append({"entity": "product", "entity_key": product.sku, "version": 1, "payload": spec})
         opening = demo_data.initial_central_stock(spec)
-        stock = CentralStock(product_id=product.id, on_hand=opening)
+        stock = CentralStock(product_id=product.id, on_hand=opening, reserved=0, in_transit=0, version=1)
         session.add(stock)
         session.add(StockMovement(occurred_at=now, location="central", product_id=product.id,
                                   kind="opening", qty=opening, actor="seed"))
-        session.flush()
-        log_change(session, "central_stock", product.sku, stock.version, central_wire(product, stock))
+        changes.append({"entity": "central_stock", "entity_key": product.sku, "version": 1,
+                        "payload": central_wire(product, stock)})
         for store_id in range(1, store_count + 1):
             qty = demo_data.initial_store_stock(spec, store_id)
             session.add(StoreStock(store_id=store_id, product_id=product.id, on_hand=qty))
             session.add(StockMovement(occurred_at=now, location="store", store_id=store_id,
                                       product_id=product.id, kind="opening", qty=qty, actor="seed"))
             # The store's opening stock reaches it by sync, as a one-off per-store change.
-            log_change(session, "opening_stock", f"{product.sku}", 1,
-                       {"sku": product.sku, "qty": qty}, store_id=store_id)
+            changes.append({"entity": "opening_stock", "entity_key": product.sku, "version": 1,
+                            "payload": {"sku": product.sku, "qty": qty}, "store_id": store_id})
+    log_changes(session, changes)
     progress("products")
 
     names = set(session.scalars(select(User.username)))
+    hashes: dict[str, str] = {}  # demo users share passwords: hash each one once (scrypt is slow)
     for spec in demo_data.users(store_count):
         if spec["username"] in names:
             continue
-        user = add_user(session, spec["username"], spec["password"], spec["role"],
-                        spec["store_id"], actor="seed", min_password_length=1)
+        password = spec["password"]
+        if password not in hashes:
+            hashes[password] = hash_password(password)
+        user = add_user(session, spec["username"], password, spec["role"], spec["store_id"],
+                        actor="seed", min_password_length=1, password_hash=hashes[password])
         created["users"] += 1
         log_change(session, "user", user.username, user.version, user_wire(user))
     progress("users")

@@ -29,6 +29,7 @@ class SessionResource(MethodView):
             client_address(),
             max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
             lockout_s=int(cfg["LOGIN_LOCKOUT_S"]),
+            delay_step_s=float(cfg["LOGIN_DELAY_STEP_S"]),
         )
         signer = current_app.extensions["comptoir_signer"]
         token, _claims = signer.issue(user.id)

@@ -43,6 +43,7 @@ def login():
                     db(), username, password, client_address(),
                     max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
                     lockout_s=int(cfg["LOGIN_LOCKOUT_S"]),
+            delay_step_s=float(cfg["LOGIN_DELAY_STEP_S"]),
                 )
             except ComptoirError as exc:
                 error = exc.message

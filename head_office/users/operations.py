@@ -25,6 +25,7 @@ def add_user(
     full_name: str = "",
     actor: str = "system",
     min_password_length: int = 8,
+    password_hash: str | None = None,
 ) -> User:
     """Create a user. Demo seeding passes a shorter ``min_password_length``."""
     errors: dict[str, list[str]] = {}
@@ -44,7 +45,7 @@ def add_user(
         raise Conflict(f"User {username} already exists.", code="duplicate_user")
     user = User(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         store_id=store_id,
         full_name=full_name,
