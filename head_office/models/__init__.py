@@ -4,6 +4,7 @@ from .base import NAMING_CONVENTION, Base
 from .catalog import TAX_CLASSES, Product
 from .org import ROLES, STAFF_ROLES, AuditEntry, LoginFailure, RevokedToken, Store, User
 from .replenishment import STATUSES, Replenishment, ReplenishmentEvent
+from .reporting import DailyProductSales, DailyStoreSales
 from .sales import Return, ReturnLine, Sale, SaleLine, SalePayment
 from .stock import MOVEMENT_KINDS, CentralStock, StockMovement, StoreStock
 from .sync import ChangeLogEntry, ReceivedEvent, StoreSyncState, SyncRejection
@@ -13,6 +14,8 @@ __all__ = [
     "Base",
     "CentralStock",
     "ChangeLogEntry",
+    "DailyProductSales",
+    "DailyStoreSales",
     "LoginFailure",
     "MOVEMENT_KINDS",
     "NAMING_CONVENTION",

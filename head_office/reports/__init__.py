@@ -1,0 +1,1 @@
+"""Reports: projections kept by events, report queries, CSV export and the dashboard."""

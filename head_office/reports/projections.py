@@ -1,0 +1,186 @@
+"""Keep the report projections in step with the sales and returns ledger.
+
+``record_sale`` and ``record_return`` are called by the ingest code in the
+transaction that applies a store event (after the Sale or Return and its lines
+were flushed). Each folds the event into ``daily_store_sales`` and
+``daily_product_sales`` with ``INSERT ... ON CONFLICT DO UPDATE`` (safe under
+concurrency: the row lock of the upsert serialises writers of one row).
+
+``rebuild`` recomputes both tables from the ``sales``/``returns`` tables with
+the same arithmetic, so a rebuild gives exactly the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from ..models import DailyProductSales, DailyStoreSales, Return, Sale, SaleLine, Store
+
+
+def _upsert_store_day(session: Session, store_id: int, day: Any, values: dict[str, int]) -> None:
+    stmt = pg_insert(DailyStoreSales).values(store_id=store_id, business_date=day, **values)
+    table = DailyStoreSales.__table__
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[DailyStoreSales.store_id, DailyStoreSales.business_date],
+        set_={name: table.c[name] + stmt.excluded[name] for name in values},
+    )
+    session.execute(stmt)
+
+
+def _upsert_products(session: Session, store_id: int, day: Any, rows: dict[str, dict[str, Any]]) -> None:
+    if not rows:
+        return
+    counters = [k for k in next(iter(rows.values())) if k != "name"]
+    stmt = pg_insert(DailyProductSales).values(
+        [{"store_id": store_id, "business_date": day, "sku": sku, **values} for sku, values in rows.items()]
+    )
+    table = DailyProductSales.__table__
+    updates: dict[str, Any] = {name: table.c[name] + stmt.excluded[name] for name in counters}
+    if "name" in next(iter(rows.values())):
+        updates["name"] = stmt.excluded.name
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[DailyProductSales.store_id, DailyProductSales.business_date, DailyProductSales.sku],
+        set_=updates,
+    )
+    session.execute(stmt)
+
+
+def record_sale(session: Session, sale: Sale) -> None:
+    """Fold one applied sale into the projections (same transaction)."""
+    units = sum(line.qty for line in sale.lines)
+    _upsert_store_day(
+        session,
+        sale.store_id,
+        sale.business_date,
+        {
+            "sales_count": 1,
+            "sales_cents": sale.subtotal_cents,
+            "sales_tax_cents": sale.tax_cents,
+            "units_sold": units,
+        },
+    )
+    products: dict[str, dict[str, Any]] = {}
+    for line in sale.lines:
+        row = products.setdefault(line.sku, {"name": line.name, "qty_sold": 0, "sales_cents": 0})
+        row["qty_sold"] += line.qty
+        row["sales_cents"] += line.net_cents
+    # Rows are sorted so two transactions upserting the same products lock them in one order.
+    _upsert_products(session, sale.store_id, sale.business_date, dict(sorted(products.items())))
+
+
+def record_return(session: Session, ret: Return) -> None:
+    """Fold one applied return into the projections, on the return's own business date."""
+    units = sum(line.qty for line in ret.lines)
+    _upsert_store_day(
+        session,
+        ret.store_id,
+        ret.business_date,
+        {
+            "returns_count": 1,
+            "returns_cents": ret.subtotal_cents,
+            "returns_tax_cents": ret.tax_cents,
+            "units_returned": units,
+        },
+    )
+    names = dict(
+        session.execute(
+            select(SaleLine.sku, SaleLine.name).where(SaleLine.sale_id == ret.sale_id)
+        ).all()
+    )
+    products: dict[str, dict[str, Any]] = {}
+    for line in ret.lines:
+        row = products.setdefault(line.sku, {"qty_returned": 0, "returns_cents": 0})
+        row["qty_returned"] += line.qty
+        row["returns_cents"] += line.net_cents
+    if not products:
+        return
+    # A return of a product not sold that day still needs the product's name in its row.
+    stmt = pg_insert(DailyProductSales).values(
+        [
+            {"store_id": ret.store_id, "business_date": ret.business_date, "sku": sku,
+             "name": names.get(sku, ""), **values}
+            for sku, values in sorted(products.items())
+        ]
+    )
+    table = DailyProductSales.__table__
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[DailyProductSales.store_id, DailyProductSales.business_date, DailyProductSales.sku],
+        set_={name: table.c[name] + stmt.excluded[name] for name in ("qty_returned", "returns_cents")},
+    )
+    session.execute(stmt)
+
+
+# Rebuild --------------------------------------------------------------------------------------
+
+_STORE_SALES = """
+INSERT INTO daily_store_sales (store_id, business_date, sales_count, sales_cents, sales_tax_cents, units_sold)
+SELECT s.store_id, s.business_date, count(*), sum(s.subtotal_cents), sum(s.tax_cents),
+       sum((SELECT coalesce(sum(l.qty), 0) FROM sale_lines l WHERE l.sale_id = s.id))
+FROM sales s WHERE s.store_id = :store
+GROUP BY s.store_id, s.business_date
+"""
+
+_STORE_RETURNS = """
+INSERT INTO daily_store_sales (store_id, business_date, returns_count, returns_cents, returns_tax_cents,
+                               units_returned)
+SELECT r.store_id, r.business_date, count(*), sum(r.subtotal_cents), sum(r.tax_cents),
+       sum((SELECT coalesce(sum(l.qty), 0) FROM return_lines l WHERE l.return_id = r.id))
+FROM returns r WHERE r.store_id = :store
+GROUP BY r.store_id, r.business_date
+ON CONFLICT (store_id, business_date) DO UPDATE SET
+    returns_count = excluded.returns_count,
+    returns_cents = excluded.returns_cents,
+    returns_tax_cents = excluded.returns_tax_cents,
+    units_returned = excluded.units_returned
+"""
+
+# The name kept is the one of the latest sale of the day (what record_sale leaves behind).
+_PRODUCT_SALES = """
+INSERT INTO daily_product_sales (store_id, business_date, sku, name, qty_sold, sales_cents)
+SELECT s.store_id, s.business_date, l.sku,
+       (array_agg(l.name ORDER BY s.received_at DESC, s.id DESC, l.line_no DESC))[1],
+       sum(l.qty), sum(l.net_cents)
+FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+WHERE s.store_id = :store
+GROUP BY s.store_id, s.business_date, l.sku
+"""
+
+_PRODUCT_RETURNS = """
+INSERT INTO daily_product_sales (store_id, business_date, sku, name, qty_returned, returns_cents)
+SELECT r.store_id, r.business_date, rl.sku, coalesce(min(sl.name), ''), sum(rl.qty), sum(rl.net_cents)
+FROM returns r
+JOIN return_lines rl ON rl.return_id = r.id
+LEFT JOIN sale_lines sl ON sl.sale_id = r.sale_id AND sl.line_no = rl.sale_line_no
+WHERE r.store_id = :store
+GROUP BY r.store_id, r.business_date, rl.sku
+ON CONFLICT (store_id, business_date, sku) DO UPDATE SET
+    qty_returned = excluded.qty_returned,
+    returns_cents = excluded.returns_cents
+"""
+
+
+def rebuild(session: Session, progress: Callable[[int], None] = lambda _n: None) -> dict[str, int]:
+    """Recompute every projection from the sales and returns tables (one store at a time).
+
+    The caller commits. Holds an exclusive lock on the projection tables meanwhile,
+    so events applied concurrently wait rather than being lost.
+    """
+    session.execute(text("LOCK TABLE daily_store_sales, daily_product_sales IN EXCLUSIVE MODE"))
+    session.execute(text("DELETE FROM daily_product_sales"))
+    session.execute(text("DELETE FROM daily_store_sales"))
+    store_ids = list(session.scalars(select(Store.id).order_by(Store.id)))
+    for store_id in store_ids:
+        for statement in (_STORE_SALES, _STORE_RETURNS, _PRODUCT_SALES, _PRODUCT_RETURNS):
+            session.execute(text(statement), {"store": store_id})
+        progress(1)
+    counts = {
+        "stores": len(store_ids),
+        "store_days": session.scalar(text("SELECT count(*) FROM daily_store_sales")) or 0,
+        "product_days": session.scalar(text("SELECT count(*) FROM daily_product_sales")) or 0,
+    }
+    return counts
