@@ -92,9 +92,10 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from .catalog.views import blp as products_blp
     from .console.views import bp as console_bp
     from .stores.views import blp as stores_blp
+    from .sync_api.views import blp as sync_blp
     from .users.views import blp as users_blp
 
-    for blp in (session_blp, products_blp, stores_blp, users_blp):
+    for blp in (session_blp, products_blp, stores_blp, users_blp, sync_blp):
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)
 

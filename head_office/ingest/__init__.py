@@ -1,0 +1,1 @@
+"""Turning store events into head-office records (the push side of sync)."""

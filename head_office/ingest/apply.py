@@ -1,0 +1,357 @@
+"""Apply one store event to head office's records, in the caller's transaction.
+
+``apply_event`` raises :class:`Unappliable` for an event that is well-formed
+but cannot be applied (unknown SKU, return of an unknown sale, ...): the
+caller parks it in ``sync_rejections`` and goes on. Anything else it raises
+is a fault: the whole push is rolled back and retried later.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Product,
+    Replenishment,
+    ReplenishmentEvent,
+    Return,
+    ReturnLine,
+    Sale,
+    SaleLine,
+    SalePayment,
+    StockMovement,
+    StoreStock,
+)
+
+
+class Unappliable(Exception):
+    """A well-formed event head office cannot apply; kept with its reason."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def _products(session: Session, skus: Iterable[str]) -> dict[str, Product]:
+    wanted = set(skus)
+    found = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(wanted)))}
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise Unappliable("unknown_sku", f"Unknown SKU {', '.join(missing)} at head office.")
+    return found
+
+
+def move_store_stock(
+    session: Session,
+    store_id: int,
+    product_id: int,
+    qty: int,
+    kind: str,
+    occurred_at: datetime,
+    ref_type: str,
+    ref_id: str,
+    actor: str | None = None,
+    note: str = "",
+) -> None:
+    """Change a store's on hand as head office knows it, with its ledger row."""
+    stmt = pg_insert(StoreStock).values(store_id=store_id, product_id=product_id, on_hand=qty)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[StoreStock.store_id, StoreStock.product_id],
+        set_={"on_hand": StoreStock.on_hand + qty, "updated_at": func.now()},
+    )
+    session.execute(stmt)
+    session.add(
+        StockMovement(
+            occurred_at=occurred_at,
+            location="store",
+            store_id=store_id,
+            product_id=product_id,
+            kind=kind,
+            qty=qty,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            actor=actor,
+            note=note,
+        )
+    )
+
+
+def _check_store(store_id: int, payload: dict[str, Any]) -> None:
+    if payload.get("store_id") != store_id:
+        raise Unappliable(
+            "wrong_store", f"The event names store {payload.get('store_id')} but came from store {store_id}."
+        )
+
+
+def apply_sale(session: Session, store_id: int, p: dict[str, Any], event_id: uuid.UUID | None) -> Sale:
+    _check_store(store_id, p)
+    if session.get(Sale, p["id"]) is not None:
+        raise Unappliable("duplicate_sale", f"Sale {p['id']} was already recorded by another event.")
+    clash = session.scalar(
+        select(Sale.id).where(Sale.store_id == store_id, Sale.receipt_number == p["receipt_number"])
+    )
+    if clash is not None:
+        raise Unappliable(
+            "duplicate_receipt", f"Receipt {p['receipt_number']} already belongs to sale {clash}."
+        )
+    products = _products(session, (line["sku"] for line in p["lines"]))
+    sale = Sale(
+        id=p["id"],
+        store_id=store_id,
+        receipt_number=p["receipt_number"],
+        cashier=p["cashier"],
+        occurred_at=p["occurred_at"],
+        business_date=p["business_date"],
+        subtotal_cents=p["subtotal_cents"],
+        discount_cents=p.get("discount_cents", 0),
+        tax_cents=p["tax_cents"],
+        taxes=p.get("taxes") or {},
+        total_cents=p["total_cents"],
+        change_cents=p.get("change_cents", 0),
+        needs_count=p.get("needs_count", False),
+        event_id=event_id,
+    )
+    sale.lines = [
+        SaleLine(
+            line_no=line["line_no"],
+            product_id=products[line["sku"]].id,
+            sku=line["sku"],
+            name=line["name"],
+            qty=line["qty"],
+            unit_price_cents=line["unit_price_cents"],
+            discount_cents=line["discount_cents"],
+            net_cents=line["net_cents"],
+            tax_class=line["tax_class"],
+        )
+        for line in p["lines"]
+    ]
+    sale.payments = [
+        SalePayment(idx=i, tender=pay["tender"], amount_cents=pay["amount_cents"])
+        for i, pay in enumerate(p.get("payments") or [], start=1)
+    ]
+    session.add(sale)
+    for line in p["lines"]:
+        move_store_stock(
+            session,
+            store_id,
+            products[line["sku"]].id,
+            -line["qty"],
+            "sale",
+            p["occurred_at"],
+            "sale",
+            str(p["id"]),
+            p["cashier"],
+        )
+    session.flush()
+    _project("record_sale", session, sale)
+    return sale
+
+
+def apply_return(session: Session, store_id: int, p: dict[str, Any], event_id: uuid.UUID | None) -> Return:
+    _check_store(store_id, p)
+    if session.get(Return, p["id"]) is not None:
+        raise Unappliable("duplicate_return", f"Return {p['id']} was already recorded by another event.")
+    sale = session.get(Sale, p["sale_id"])
+    if sale is None or sale.store_id != store_id:
+        raise Unappliable("unknown_sale", f"Return of sale {p['sale_id']}, which head office does not know.")
+    sold = {line.line_no: line for line in sale.lines}
+    already = dict(
+        session.execute(
+            select(ReturnLine.sale_line_no, func.sum(ReturnLine.qty))
+            .join(Return)
+            .where(Return.sale_id == sale.id)
+            .group_by(ReturnLine.sale_line_no)
+        ).all()
+    )
+    for line in p["lines"]:
+        original = sold.get(line["sale_line_no"])
+        if original is None or original.sku != line["sku"]:
+            raise Unappliable(
+                "unknown_sale_line",
+                f"Sale {sale.receipt_number} has no line {line['sale_line_no']} of {line['sku']}.",
+            )
+        if already.get(line["sale_line_no"], 0) + line["qty"] > original.qty:
+            raise Unappliable(
+                "over_return",
+                f"Returning {line['qty']} x {line['sku']} exceeds what sale "
+                f"{sale.receipt_number} has left to return.",
+            )
+    ret = Return(
+        id=p["id"],
+        sale_id=sale.id,
+        store_id=store_id,
+        cashier=p["cashier"],
+        occurred_at=p["occurred_at"],
+        business_date=p["business_date"],
+        subtotal_cents=p["subtotal_cents"],
+        tax_cents=p["tax_cents"],
+        taxes=p.get("taxes") or {},
+        refund_cents=p["refund_cents"],
+        refunds=p.get("refunds") or [],
+        event_id=event_id,
+    )
+    ret.lines = [
+        ReturnLine(
+            idx=i,
+            sale_line_no=line["sale_line_no"],
+            product_id=sold[line["sale_line_no"]].product_id,
+            sku=line["sku"],
+            qty=line["qty"],
+            net_cents=line["net_cents"],
+            tax_cents=line.get("tax_cents", 0),
+        )
+        for i, line in enumerate(p["lines"], start=1)
+    ]
+    session.add(ret)
+    for line in p["lines"]:
+        product_id = sold[line["sale_line_no"]].product_id
+        if product_id is not None:
+            move_store_stock(
+                session,
+                store_id,
+                product_id,
+                line["qty"],
+                "return",
+                p["occurred_at"],
+                "return",
+                str(p["id"]),
+                p["cashier"],
+            )
+    session.flush()
+    _project("record_return", session, ret)
+    return ret
+
+
+def apply_restock_request(session: Session, store_id: int, p: dict[str, Any]) -> Replenishment:
+    _check_store(store_id, p)
+    existing = session.scalar(select(Replenishment).where(Replenishment.request_id == p["id"]))
+    if existing is not None:
+        raise Unappliable("duplicate_request", f"Restock request {p['id']} was already recorded.")
+    product = _products(session, [p["sku"]])[p["sku"]]
+    replenishment = Replenishment(
+        request_id=p["id"],
+        store_id=store_id,
+        product_id=product.id,
+        qty_requested=p["qty"],
+        status="requested",
+        requested_by=p.get("requested_by") or "",
+        version=1,
+    )
+    session.add(replenishment)
+    session.flush()
+    session.add(
+        ReplenishmentEvent(
+            replenishment_id=replenishment.id,
+            from_status=None,
+            to_status="requested",
+            qty=p["qty"],
+            actor=p.get("requested_by") or f"store {store_id}",
+            note="requested by the store",
+            at=p["occurred_at"],
+        )
+    )
+    return replenishment
+
+
+def apply_receipt_confirmation(session: Session, store_id: int, p: dict[str, Any]) -> None:
+    _check_store(store_id, p)
+    replenishment = session.scalar(
+        select(Replenishment).where(Replenishment.request_id == p["request_id"]).with_for_update()
+    )
+    if replenishment is None or replenishment.store_id != store_id:
+        raise Unappliable("unknown_request", f"No shipment for restock request {p['request_id']}.")
+    if replenishment.status == "received":
+        raise Unappliable("already_received", f"Restock request {p['request_id']} was already received.")
+    if replenishment.status != "shipped":
+        raise Unappliable(
+            "not_shipped", f"Restock request {p['request_id']} is {replenishment.status}, not shipped."
+        )
+    from ..replenishment.operations import receive_shipment
+
+    receive_shipment(
+        session, replenishment, p["qty_received"], p.get("by") or f"store {store_id}", p["occurred_at"]
+    )
+
+
+def apply_stock_count(session: Session, store_id: int, p: dict[str, Any]) -> None:
+    _check_store(store_id, p)
+    product = _products(session, [p["sku"]])[p["sku"]]
+    current = (
+        session.scalar(
+            select(StoreStock.on_hand).where(
+                StoreStock.store_id == store_id, StoreStock.product_id == product.id
+            )
+        )
+        or 0
+    )
+    move_store_stock(
+        session,
+        store_id,
+        product.id,
+        p["counted"] - current,
+        "count",
+        p["occurred_at"],
+        "count",
+        p["sku"],
+        p.get("by"),
+        note=f"counted {p['counted']}",
+    )
+
+
+def apply_stock_adjustment(session: Session, store_id: int, p: dict[str, Any]) -> None:
+    _check_store(store_id, p)
+    product = _products(session, [p["sku"]])[p["sku"]]
+    move_store_stock(
+        session,
+        store_id,
+        product.id,
+        p["delta"],
+        "adjustment",
+        p["occurred_at"],
+        "adjustment",
+        p["sku"],
+        p.get("by"),
+        note=p.get("reason") or "",
+    )
+
+
+def apply_event(
+    session: Session,
+    store_id: int,
+    event_type: str,
+    payload: dict[str, Any],
+    event_id: uuid.UUID | None = None,
+    occurred_at: datetime | None = None,
+) -> None:
+    """Apply one validated event (payload as loaded by ``sync.protocol`` schemas)."""
+    if event_type == "sale":
+        apply_sale(session, store_id, payload, event_id)
+    elif event_type == "return":
+        apply_return(session, store_id, payload, event_id)
+    elif event_type == "restock_request":
+        apply_restock_request(session, store_id, payload)
+    elif event_type == "receipt_confirmation":
+        apply_receipt_confirmation(session, store_id, payload)
+    elif event_type == "stock_count":
+        apply_stock_count(session, store_id, payload)
+    elif event_type == "stock_adjustment":
+        apply_stock_adjustment(session, store_id, payload)
+    else:
+        raise Unappliable("unknown_event_type", f"Unknown event type {event_type!r}.")
+
+
+def _project(hook: str, session: Session, record: Any) -> None:
+    """Update the report projections in the same transaction (head_office.reports.projections)."""
+    try:
+        from ..reports import projections
+    except ImportError:  # the projections module arrives with the console; nothing to update before
+        return
+    getattr(projections, hook)(session, record)

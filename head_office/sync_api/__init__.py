@@ -1,0 +1,1 @@
+"""The ``/sync/v1`` endpoints stores talk to."""

@@ -1,0 +1,102 @@
+"""``POST /sync/v1/push`` and ``GET /sync/v1/changes``, authenticated by a store token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, jsonify, request
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from common.clock import utcnow
+from common.errors import BadRequest, Forbidden, Unauthorized, ValidationFailed
+from sync.protocol import (
+    INVALID_TOKEN,
+    PROTOCOL_MISMATCH,
+    PROTOCOL_VERSION,
+    WRONG_STORE,
+    ChangesArgs,
+    PushRequestSchema,
+)
+
+from ..models import Store, StoreSyncState
+from ..stores.operations import store_for_token
+from ..web import db
+from .pull import changes_since
+from .push import push
+
+blp = Blueprint("sync", __name__, url_prefix="/sync/v1", description="Store sync (protocol v1)")
+
+_push_schema = PushRequestSchema()
+_changes_args = ChangesArgs()
+
+
+def _store_from_token(session: Session) -> Store:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("A store token is required: 'Authorization: Bearer <token>'.", code=INVALID_TOKEN)
+    store = store_for_token(session, token.strip())
+    if store is None or not store.active:
+        raise Unauthorized("Unknown or replaced store token.", code=INVALID_TOKEN)
+    return store
+
+
+def _check_protocol(value: Any) -> None:
+    if value != PROTOCOL_VERSION:
+        raise BadRequest(
+            f"Protocol version {value!r} is not spoken here; head office speaks version {PROTOCOL_VERSION}.",
+            code=PROTOCOL_MISMATCH,
+            errors={"protocol": PROTOCOL_VERSION},
+        )
+
+
+def _check_store(store: Store, claimed: Any) -> None:
+    if claimed != store.id:
+        raise Forbidden(
+            f"This token belongs to store {store.id}; it cannot sync as store {claimed}.", code=WRONG_STORE
+        )
+
+
+@blp.route("/push", methods=["POST"])
+def push_events():
+    """Apply a batch of store events exactly once; reply with ``acked_through``."""
+    session = db()
+    store = _store_from_token(session)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.", code="malformed_json")
+    _check_protocol(body.get("protocol"))
+    _check_store(store, body.get("store_id"))
+    try:
+        loaded = _push_schema.load(body)
+    except ValidationError as exc:
+        raise ValidationFailed("Malformed push: nothing was applied.", errors=exc.messages_dict) from exc
+    result = push(session, store.id, loaded["events"], body["events"], loaded.get("status"))
+    session.commit()
+    g.sync_store_id = store.id
+    return jsonify(result.to_dict())
+
+
+@blp.route("/changes", methods=["GET"])
+def pull_changes():
+    """Changes since ``cursor`` for this store, or a full snapshot when it has none."""
+    session = db()
+    store = _store_from_token(session)
+    try:
+        args = _changes_args.load(request.args.to_dict())
+    except ValidationError as exc:
+        raise ValidationFailed("Invalid pull request.", errors=exc.messages_dict) from exc
+    _check_protocol(args["protocol"])
+    if args["store_id"] is not None:
+        _check_store(store, args["store_id"])
+    store_id = store.id
+    state = session.get(StoreSyncState, store_id)
+    if state is not None:
+        state.last_contact_at = state.last_pull_at = utcnow()
+    session.commit()
+    engine = current_app.extensions["comptoir_engine"]
+    with Session(engine.execution_options(isolation_level="REPEATABLE READ")) as snapshot_session:
+        reply = changes_since(snapshot_session, store_id, args["cursor"], args["limit"])
+        snapshot_session.commit()
+    return jsonify(reply)
