@@ -1,0 +1,30 @@
+"""What the sync client needs from a store's data (``store_node`` implements it)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class StoreData(Protocol):
+    """The outbox to read and acknowledge, the sink that applies pulled changes, and sync state."""
+
+    def pending_events(self, limit: int) -> list[dict[str, Any]]:
+        """Unacknowledged outbox events in seq order, as protocol envelopes."""
+
+    def events_from(self, seq: int, limit: int) -> list[dict[str, Any]]:
+        """Events from ``seq`` on, acknowledged or not (to resend after head office lost some)."""
+
+    def acknowledge(self, through_seq: int) -> int:
+        """Mark every event up to ``through_seq`` as sent; returns how many changed."""
+
+    def status_report(self) -> dict[str, Any]:
+        """What the store tells head office of itself: pending_events, oldest_pending_age_s, totals."""
+
+    def pull_cursor(self) -> str | None:
+        """The cursor saved with the last applied changes (None: never pulled)."""
+
+    def apply_changes(self, changes: list[dict[str, Any]], cursor: str, snapshot: bool) -> int:
+        """Apply changes (each only if newer) and save the cursor, in one transaction."""
+
+    def record_sync(self, **fields: Any) -> None:
+        """Save online / last_push_at / last_pull_at / last_error for the till banner."""
