@@ -91,11 +91,16 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from .auth.views import blp as session_blp
     from .catalog.views import blp as products_blp
     from .console.views import bp as console_bp
+    from .replenishment.views import blp as replenishment_blp
+    from .reports.views import blp as reports_blp
+    from .stock.views import blp as stock_blp
     from .stores.views import blp as stores_blp
     from .sync_api.views import blp as sync_blp
     from .users.views import blp as users_blp
 
     for blp in (session_blp, products_blp, stores_blp, users_blp, sync_blp):
+        api.register_blueprint(blp)
+    for blp in (stock_blp, replenishment_blp, reports_blp):
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)
 
