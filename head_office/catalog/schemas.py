@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 
 class ProductSchema(Schema):
@@ -26,3 +26,53 @@ class ProductPageSchema(Schema):
     page = fields.Integer()
     page_size = fields.Integer()
     total = fields.Integer()
+
+
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+MAX_PRICE_CENTS = 100_000_000
+MAX_LEVEL = 1_000_000
+
+
+class _ProductFields(Schema):
+    """Strict input: integers must be JSON numbers, booleans true/false, unknown fields refused."""
+
+    barcode = fields.String(allow_none=True, validate=validate.Length(max=13))
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    category = fields.String(validate=validate.Length(min=1, max=80))
+    price_cents = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_PRICE_CENTS,
+                                                                       error="A price from 0 to 1,000,000.00."))
+    tax_class = fields.String(validate=validate.OneOf(["standard", "exempt"]))
+    active = fields.Boolean(truthy={True}, falsy={False})
+    reorder_point = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_LEVEL))
+    max_stock = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_LEVEL))
+
+    @validates_schema
+    def _not_blank(self, data, **_kwargs):
+        errors = {}
+        for key in ("name", "category"):
+            if key in data and not data[key].strip():
+                errors[key] = ["Cannot be blank."]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _tidy(self, data, **_kwargs):
+        for key in ("name", "category"):
+            if key in data:
+                data[key] = " ".join(data[key].split())
+        if "barcode" in data and data["barcode"] is not None:
+            data["barcode"] = data["barcode"].strip() or None
+        return data
+
+
+class ProductCreateArgs(_ProductFields):
+    sku = fields.String(required=True, validate=validate.Regexp(
+        SKU_PATTERN, error="Letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit."))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    category = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    price_cents = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=0, max=MAX_PRICE_CENTS, error="A price from 0 to 1,000,000.00."))
+
+
+class ProductPatchArgs(_ProductFields):
+    pass

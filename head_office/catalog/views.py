@@ -1,15 +1,16 @@
-"""Catalog API: ``GET /api/v1/products`` and ``GET /api/v1/products/<sku>``."""
+"""Catalog API: search, read, create (``POST``) and edit (``PATCH``) products."""
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from common.errors import NotFound
+from common.errors import NotFound, ValidationFailed
 
-from ..auth.guard import roles_required
+from ..auth.guard import MANAGERS, api_user, roles_required
 from ..web import db
+from . import operations
 from .queries import product_by_sku, search_products
-from .schemas import ProductPageSchema, ProductQueryArgs, ProductSchema
+from .schemas import ProductCreateArgs, ProductPageSchema, ProductPatchArgs, ProductQueryArgs, ProductSchema
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1/products", description="Catalog")
 
@@ -31,4 +32,33 @@ def get_product(sku: str):
     product = product_by_sku(db(), sku)
     if product is None:
         raise NotFound(f"No product with SKU {sku}.", code="unknown_sku")
+    return product
+
+
+@blp.route("", methods=["POST"])
+@roles_required(*MANAGERS)
+@blp.arguments(ProductCreateArgs)
+@blp.response(201, ProductSchema)
+def create_product(args):
+    """Create a product (and its empty central-stock row); stores receive it by sync."""
+    session = db()
+    product = operations.create_product(session, args, api_user().username)
+    session.commit()
+    return product
+
+
+@blp.route("/<string:sku>", methods=["PATCH"])
+@roles_required(*MANAGERS)
+@blp.arguments(ProductPatchArgs)
+@blp.response(200, ProductSchema)
+def patch_product(args, sku: str):
+    """Change price, name, category, tax class, barcode, reorder point, max stock or active.
+
+    Each change bumps the version; stores receive it by sync. Sales already made keep their price.
+    """
+    if not args:
+        raise ValidationFailed("Nothing to change: send at least one field.", errors={})
+    session = db()
+    product = operations.update_product(session, sku, args, api_user().username)
+    session.commit()
     return product

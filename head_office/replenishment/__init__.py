@@ -1,0 +1,1 @@
+"""Replenishment: requested -> approved | rejected -> shipped -> received."""

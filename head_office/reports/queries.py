@@ -1,0 +1,215 @@
+"""Consolidated sales report, from the projections only.
+
+Definitions (the same as a store's own daily report, so the two reconcile):
+
+- dates are store business dates, both ends included;
+- ``revenue_cents``: sales after discounts, tax excluded, minus returns (tax
+  excluded) made in the range; a return counts on the business date it was made;
+- ``tax_cents``: tax charged on sales minus tax refunded on returns;
+- ``units``: units sold minus units returned; ``returns_cents`` tax excluded;
+- ``avg_basket_cents``: sales (tax excluded, before returns) / number of sales,
+  rounded half up; 0 with no sale;
+- top products: by quantity (all lines of the product summed, net of returns),
+  then by revenue; ties broken by SKU.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from common.errors import BadRequest
+from common.money import decimal_amount, round_half_up
+
+from ..models import DailyProductSales, DailyStoreSales, Store
+
+MAX_RANGE_DAYS = 366
+TOP_N = 10
+
+
+def parse_range(start_text: str | None, end_text: str | None, max_days: int = MAX_RANGE_DAYS) -> tuple[date, date]:
+    """Validate a ``from``/``to`` pair of business dates (YYYY-MM-DD), both included."""
+    errors: dict[str, list[str]] = {}
+    parsed: dict[str, date] = {}
+    for key, value in (("from", start_text), ("to", end_text)):
+        if value is None or not value.strip():
+            errors[key] = ["Required: a business date as YYYY-MM-DD."]
+            continue
+        try:
+            parsed[key] = date.fromisoformat(value.strip())
+            if len(value.strip()) != 10:
+                raise ValueError
+        except ValueError:
+            errors[key] = [f"{value!r} is not a date as YYYY-MM-DD."]
+    if errors:
+        raise BadRequest("Give a date range: from=YYYY-MM-DD&to=YYYY-MM-DD (both included).",
+                         code="bad_date_range", errors=errors)
+    start, end = parsed["from"], parsed["to"]
+    if end < start:
+        raise BadRequest(f"The range ends ({end}) before it starts ({start}).", code="bad_date_range",
+                         errors={"to": ["Must be on or after 'from'."]})
+    days = (end - start).days + 1
+    if days > max_days:
+        raise BadRequest(f"The range covers {days} days; at most {max_days} at a time.", code="bad_date_range",
+                         errors={"to": [f"At most {max_days} days after 'from'."]})
+    return start, end
+
+
+def parse_store(session: Session, text: str | None) -> Store | None:
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    store = None
+    if value.isdigit() and len(value) < 6:
+        store = session.get(Store, int(value))
+    else:
+        store = session.scalar(select(Store).where(func.upper(Store.code) == value.upper()))
+    if store is None:
+        raise BadRequest(f"No store {value}.", code="unknown_store", errors={"store": [f"No store {value}."]})
+    return store
+
+
+def _avg(cents: int, count: int) -> int:
+    return round_half_up(Decimal(cents) / count) if count else 0
+
+
+def sales_report(session: Session, start: date, end: date, store: Store | None = None, top: int = TOP_N) -> dict:
+    stores = [store] if store is not None else list(session.scalars(select(Store).order_by(Store.id)))
+    store_ids = [s.id for s in stores]
+    d = DailyStoreSales
+    totals = {
+        row.store_id: row
+        for row in session.execute(
+            select(
+                d.store_id,
+                func.sum(d.sales_count).label("sales_count"),
+                func.sum(d.sales_cents).label("sales_cents"),
+                func.sum(d.sales_tax_cents).label("sales_tax_cents"),
+                func.sum(d.units_sold).label("units_sold"),
+                func.sum(d.returns_count).label("returns_count"),
+                func.sum(d.returns_cents).label("returns_cents"),
+                func.sum(d.returns_tax_cents).label("returns_tax_cents"),
+                func.sum(d.units_returned).label("units_returned"),
+            )
+            .where(d.business_date.between(start, end), d.store_id.in_(store_ids))
+            .group_by(d.store_id)
+        )
+    }
+    per_product = product_rows(session, start, end, store_ids)
+    rows = []
+    for s in stores:
+        t = totals.get(s.id)
+        v = {k: int(getattr(t, k) or 0) if t is not None else 0 for k in (
+            "sales_count", "sales_cents", "sales_tax_cents", "units_sold",
+            "returns_count", "returns_cents", "returns_tax_cents", "units_returned")}
+        products = per_product.get(s.id, [])
+        by_qty = sorted(products, key=lambda p: (-p["qty"], -p["revenue_cents"], p["sku"]))
+        by_revenue = sorted(products, key=lambda p: (-p["revenue_cents"], -p["qty"], p["sku"]))
+        slim = ("sku", "name", "qty", "revenue_cents")
+        rows.append(
+            {
+                "store_id": s.id,
+                "code": s.code,
+                "name": s.name,
+                "revenue_cents": v["sales_cents"] - v["returns_cents"],
+                "tax_cents": v["sales_tax_cents"] - v["returns_tax_cents"],
+                "sales_count": v["sales_count"],
+                "units": v["units_sold"] - v["units_returned"],
+                "units_sold": v["units_sold"],
+                "units_returned": v["units_returned"],
+                "sales_cents": v["sales_cents"],
+                "returns_cents": v["returns_cents"],
+                "returns_count": v["returns_count"],
+                "avg_basket_cents": _avg(v["sales_cents"], v["sales_count"]),
+                "top_products": [{k: p[k] for k in slim} for p in by_qty[:top] if p["qty"] > 0],
+                "top_products_by_revenue": [{k: p[k] for k in slim} for p in by_revenue[:top]
+                                            if p["revenue_cents"] > 0],
+            }
+        )
+    by_day = dict(
+        session.execute(
+            select(d.business_date, func.sum(d.sales_cents - d.returns_cents))
+            .where(d.business_date.between(start, end), d.store_id.in_(store_ids))
+            .group_by(d.business_date)
+        ).all()
+    )
+    days = [
+        {"date": (start + timedelta(days=i)).isoformat(), "revenue_cents": int(by_day.get(start + timedelta(days=i)) or 0)}
+        for i in range((end - start).days + 1)
+    ]
+    sales_count = sum(r["sales_count"] for r in rows)
+    sales_cents = sum(r["sales_cents"] for r in rows)
+    chain = {
+        "revenue_cents": sum(r["revenue_cents"] for r in rows),
+        "tax_cents": sum(r["tax_cents"] for r in rows),
+        "sales_count": sales_count,
+        "units": sum(r["units"] for r in rows),
+        "returns_cents": sum(r["returns_cents"] for r in rows),
+        "avg_basket_cents": _avg(sales_cents, sales_count),
+    }
+    return {"from": start.isoformat(), "to": end.isoformat(), "store": store.id if store else None,
+            "stores": rows, "totals": chain, "days": days}
+
+
+def product_rows(session: Session, start: date, end: date, store_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per store, every product sold or returned in the range with its figures."""
+    p = DailyProductSales
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in session.execute(
+        select(
+            p.store_id,
+            p.sku,
+            func.max(p.name).label("name"),
+            func.sum(p.qty_sold).label("qty_sold"),
+            func.sum(p.qty_returned).label("qty_returned"),
+            func.sum(p.sales_cents).label("sales_cents"),
+            func.sum(p.returns_cents).label("returns_cents"),
+        )
+        .where(p.business_date.between(start, end), p.store_id.in_(store_ids))
+        .group_by(p.store_id, p.sku)
+        .order_by(p.store_id, p.sku)
+    ):
+        qty_sold, qty_returned = int(row.qty_sold or 0), int(row.qty_returned or 0)
+        sales, returns = int(row.sales_cents or 0), int(row.returns_cents or 0)
+        out.setdefault(row.store_id, []).append(
+            {
+                "sku": row.sku,
+                "name": row.name,
+                "qty_sold": qty_sold,
+                "qty_returned": qty_returned,
+                "qty": qty_sold - qty_returned,
+                "sales_cents": sales,
+                "returns_cents": returns,
+                "revenue_cents": sales - returns,
+            }
+        )
+    return out
+
+
+CSV_HEADER = [
+    "store_id", "store_code", "store_name", "sku", "name", "qty_sold", "qty_returned", "units",
+    "sales", "returns", "revenue",
+]
+
+
+def sales_csv(session: Session, start: date, end: date, store: Store | None = None) -> str:
+    """One row per store and product (amounts tax excluded, as decimal amounts with two places)."""
+    stores = [store] if store is not None else list(session.scalars(select(Store).order_by(Store.id)))
+    per_product = product_rows(session, start, end, [s.id for s in stores])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for s in stores:
+        for p in per_product.get(s.id, []):
+            writer.writerow([
+                s.id, s.code, s.name, p["sku"], p["name"], p["qty_sold"], p["qty_returned"], p["qty"],
+                decimal_amount(p["sales_cents"]), decimal_amount(p["returns_cents"]),
+                decimal_amount(p["revenue_cents"]),
+            ])
+    return buffer.getvalue()

@@ -1,0 +1,53 @@
+"""Reports API (managers): ``GET /api/v1/reports/sales``, ``/reports/sales.csv``, ``/dashboard``."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from ..auth.guard import MANAGERS, roles_required
+from ..web import db
+from . import queries
+from .dashboard import dashboard as build_dashboard
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Reports and dashboard")
+
+
+def _arguments():
+    session = db()
+    start, end = queries.parse_range(request.args.get("from"), request.args.get("to"))
+    store = queries.parse_store(session, request.args.get("store"))
+    return session, start, end, store
+
+
+@blp.route("/reports/sales")
+@roles_required(*MANAGERS)
+@blp.response(200)
+def sales_report():
+    """Per store (every store, zeros included, unless ``store`` is given) and per day, over
+    business dates ``from``..``to`` (both included, at most 366 days)."""
+    session, start, end, store = _arguments()
+    return queries.sales_report(session, start, end, store)
+
+
+@blp.route("/reports/sales.csv")
+@roles_required(*MANAGERS)
+def sales_report_csv():
+    """The same range as a CSV file: one row per store and product."""
+    session, start, end, store = _arguments()
+    body = queries.sales_csv(session, start, end, store)
+    name = f"sales_{start}_{end}" + (f"_{store.code}" if store else "") + ".csv"
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                 "Content-Type": "text/csv; charset=utf-8"},
+    )
+
+
+@blp.route("/dashboard")
+@roles_required(*MANAGERS)
+@blp.response(200)
+def dashboard():
+    """Every store: revenue today / 7 / 30 business days, sales, stock alerts, sync health."""
+    return build_dashboard(db())
