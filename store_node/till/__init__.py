@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import csrf, pages
+    from . import csrf, pages, returns, sell, stock
 
     csrf.init_app(app)
-    app.register_blueprint(pages.bp)
+    for blueprint in (pages.bp, sell.bp, returns.bp, stock.bp):
+        app.register_blueprint(blueprint)

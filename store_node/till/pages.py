@@ -1,3 +1,175 @@
-from flask import Blueprint
+"""Till pages shared by every screen: sign-in, sign-out, the sync banner, page helpers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from flask import (
+    Blueprint,
+    Response,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from common.clock import business_date, parse_instant, utcnow
+from common.errors import ComptoirError
+from common.money import format_cents
+
+from .. import outbox
+from ..auth.guard import page_staff
+from ..auth.operations import ROLE_LABELS, Staff, sign_in, sign_out
+from ..node import current_node, get_db, signer, store_settings
 
 bp = Blueprint("till", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def login_required(role: str = "cashier") -> Callable[[F], F]:
+    """Send people who are not signed in to the sign-in page; refuse lower roles politely."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            staff = page_staff()
+            if staff is None:
+                target = url_for("till.login", next=request.full_path.rstrip("?"))
+                if request.headers.get("HX-Request"):
+                    response = make_response("", 204)
+                    response.headers["HX-Redirect"] = target
+                    return response
+                return redirect(target)
+            if not staff.at_least(role):
+                return render_template(
+                    "error.html",
+                    error={"status": 403, "code": "forbidden",
+                           "message": f"This page is for a {ROLE_LABELS[role]} or above."},
+                ), 403
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def current_staff() -> Staff:
+    staff = page_staff()
+    assert staff is not None  # guarded by login_required
+    return staff
+
+
+def today() -> str:
+    return business_date(utcnow(), store_settings().timezone).isoformat()
+
+
+def age_text(instant: str | None, now: datetime | None = None) -> str:
+    if not instant:
+        return "never"
+    seconds = int(((now or utcnow()) - parse_instant(instant)).total_seconds())
+    if seconds < 60:
+        return "just now" if seconds < 5 else f"{seconds} s ago"
+    if seconds < 3600:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    if seconds < 172800:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    return f"{seconds // 86400} days ago"
+
+
+def local_time(instant: str | None, with_date: bool = True) -> str:
+    """A stored UTC instant shown in the store's timezone."""
+    if not instant:
+        return ""
+    from common.clock import zone
+
+    local = parse_instant(instant).astimezone(zone(store_settings().timezone))
+    return local.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M:%S")
+
+
+def sync_state() -> dict[str, Any]:
+    state = outbox.status(get_db())
+    state["oldest_text"] = age_text(state["oldest_pending_at"]).replace(" ago", "")
+    state["last_push_text"] = age_text(state["last_push_at"])
+    return state
+
+
+@bp.app_context_processor
+def till_context() -> dict[str, Any]:
+    return {"format_cents": format_cents, "age_text": age_text, "local_time": local_time}
+
+
+def page(template: str, **context: Any) -> str:
+    """Render a full till page with the store, the staff member and the sync banner."""
+    return render_template(
+        template,
+        store=store_settings(),
+        staff=page_staff(),
+        sync=sync_state(),
+        **context,
+    )
+
+
+def safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("sell.sale_screen")
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("sell.sale_screen")
+    return target
+
+
+@bp.get("/")
+def index() -> Response:
+    return redirect(url_for("sell.sale_screen"))  # type: ignore[return-value]
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    return "", 204
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    username = ""
+    status = 200
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        try:
+            token, _staff = sign_in(
+                get_db(), signer(), username, request.form.get("password", ""),
+                store_settings().store_id, current_node().throttle, request.remote_addr,
+            )
+        except ComptoirError as exc:
+            error, status = exc.message, exc.status
+        else:
+            session.clear()
+            session["token"] = token
+            session.permanent = False
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/login.html", store=store_settings(), error=error,
+                           username=username), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    token = session.get("token")
+    if token:
+        sign_out(get_db(), signer(), token)
+    session.clear()
+    return redirect(url_for("till.login"))  # type: ignore[return-value]
+
+
+@bp.get("/sync-banner")
+def sync_banner() -> Any:
+    if page_staff() is None:
+        return "", 204
+    return render_template("till/_banner.html", sync=sync_state())

@@ -1,0 +1,62 @@
+"""Returns at the till: find the sale, choose lines and quantities, confirm, see the refund."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, request, url_for
+
+from common.errors import ComptoirError
+
+from ..node import get_db, store_settings
+from ..returns.operations import find_return, record_return
+from ..sales.operations import find_sale
+from .pages import current_staff, login_required, page
+
+bp = Blueprint("till_returns", __name__)
+
+
+@bp.get("/returns")
+@login_required()
+def find_form() -> Any:
+    ref = request.args.get("receipt", "").strip()
+    sale = None
+    error = None
+    if ref:
+        try:
+            sale = find_sale(get_db(), ref)
+        except ComptoirError as exc:
+            error = exc.message
+    return page("returns/find.html", ref=ref, sale=sale, error=error)
+
+
+@bp.post("/returns")
+@login_required()
+def create() -> Any:
+    sale_id = request.form.get("sale_id", "")
+    try:
+        sale = find_sale(get_db(), sale_id)
+    except ComptoirError as exc:
+        return page("returns/find.html", ref="", sale=None, error=exc.message), exc.status
+    lines = []
+    try:
+        for line in sale["lines"]:
+            text = request.form.get(f"qty_{line['line_no']}", "").strip() or "0"
+            if not text.isdigit():
+                raise ComptoirError(f"Line {line['line_no']}: type a whole number to return.")
+            if int(text) > 0:
+                lines.append({"line_no": line["line_no"], "sku": line["sku"], "qty": int(text)})
+        if not lines:
+            raise ComptoirError("Type how many units of at least one line come back.")
+        result = record_return(get_db(), store_settings(), current_staff(), lines,
+                               sale_id=sale["id"])
+    except ComptoirError as exc:
+        return page("returns/find.html", ref=sale["receipt_number"], sale=sale,
+                    error=exc.message, entered=request.form), exc.status
+    return redirect(url_for("till_returns.show", return_id=result["id"]))
+
+
+@bp.get("/returns/<return_id>")
+@login_required()
+def show(return_id: str) -> Any:
+    return page("returns/show.html", ret=find_return(get_db(), return_id))

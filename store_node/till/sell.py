@@ -1,0 +1,227 @@
+"""The sale screen: scan or search, the cart, payment, the receipt, the day's sales."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+
+from common.errors import ComptoirError, NotFound, ValidationFailed
+from common.money import parse_amount
+
+from ..catalog.queries import find, search
+from ..node import current_node, get_db, store_settings
+from ..sales.api import check_approver
+from ..sales.operations import find_sale, record_sale, sales_of_day
+from . import cart as carts
+from .pages import current_staff, login_required, page, today
+
+bp = Blueprint("sell", __name__)
+
+
+def current_cart() -> carts.Cart:
+    cart_id = session.get("cart_id")
+    if not cart_id:
+        cart_id = carts.new_cart_id()
+        session["cart_id"] = cart_id
+    return carts.load(get_db(), cart_id, current_staff().id)
+
+
+def render_cart(cart: carts.Cart, **context: Any) -> str:
+    node = current_node()
+    priced = carts.price(get_db(), cart, node.taxes)
+    staff = current_staff()
+    over_limit = [] if staff.at_least("store_manager") else [
+        line.line_no for line in priced.sale.lines
+        if line.discount_fraction_exceeds(node.discount_limit)
+    ]
+    return render_template(
+        "sales/_cart.html", cart=cart, priced=priced, over_limit=over_limit,
+        discount_limit=node.discount_limit, htmx=bool(request.headers.get("HX-Request")),
+        **context,
+    )
+
+
+def cart_response(cart: carts.Cart, **context: Any) -> Any:
+    """The cart fragment for htmx; a redirect to the sale screen for a plain form post."""
+    if request.headers.get("HX-Request"):
+        return render_cart(cart, **context)
+    return redirect(url_for("sell.sale_screen"))
+
+
+@bp.get("/sell")
+@login_required()
+def sale_screen() -> Any:
+    cart = current_cart()
+    return page("sales/sell.html", cart_html=render_cart(cart))
+
+
+@bp.get("/sell/search")
+@login_required()
+def search_products() -> Any:
+    q = (request.args.get("q") or request.args.get("code") or "").strip()
+    results = search(get_db(), q, page_size=12, active_only=True)["items"] if q else []
+    return render_template("sales/_results.html", results=results, q=q)
+
+
+@bp.post("/sell/scan")
+@login_required()
+def scan() -> Any:
+    """A barcode or SKU then Enter: add the product; otherwise show what matches."""
+    code = request.form.get("code", "").strip()
+    cart = current_cart()
+    if not code:
+        return cart_response(cart)
+    qty = 1
+    if "*" in code:  # "3*0628000000017": three of them
+        count, _, rest = code.partition("*")
+        if count.strip().isdigit() and rest.strip():
+            qty, code = max(1, min(int(count), 10_000)), rest.strip()
+    product = find(get_db(), code)
+    if product is None:
+        matches = search(get_db(), code, page_size=12, active_only=True)["items"]
+        if len(matches) == 1:
+            product = matches[0]
+        else:
+            message = (f"No product with barcode or SKU “{code}”." if not matches
+                       else f"{len(matches)} products match “{code}”: pick one.")
+            return cart_response(cart, error=message, results=matches, q=code)
+    if not product["active"]:
+        return cart_response(cart, error=f"{product['name']} is no longer sold.")
+    try:
+        carts.add(cart, product["sku"], qty)
+    except ComptoirError as exc:
+        return cart_response(cart, error=exc.message)
+    carts.save(get_db(), cart)
+    return cart_response(cart, added=product["name"])
+
+
+@bp.post("/sell/add")
+@login_required()
+def add() -> Any:
+    cart = current_cart()
+    sku = request.form.get("sku", "")
+    product = find(get_db(), sku)
+    if product is None or not product["active"]:
+        return cart_response(cart, error=f"No product {sku!r} for sale.")
+    try:
+        carts.add(cart, product["sku"])
+    except ComptoirError as exc:
+        return cart_response(cart, error=exc.message)
+    carts.save(get_db(), cart)
+    return cart_response(cart, added=product["name"])
+
+
+@bp.post("/sell/lines/<int:index>/<action>")
+@login_required()
+def change_line(index: int, action: str) -> Any:
+    cart = current_cart()
+    try:
+        if action == "qty":
+            carts.set_qty(cart, index, request.form.get("qty", ""))
+        elif action == "remove":
+            carts.remove(cart, index)
+        elif action == "discount":
+            carts.set_discount(cart, index, request.form.get("discount", ""))
+        else:
+            raise NotFound("Unknown cart action.")
+    except ComptoirError as exc:
+        return cart_response(cart, error=exc.message)
+    carts.save(get_db(), cart)
+    return cart_response(cart)
+
+
+@bp.post("/sell/clear")
+@login_required()
+def clear() -> Any:
+    cart = current_cart()
+    carts.clear(get_db(), cart)
+    return cart_response(cart, message="Cart cleared.")
+
+
+def _amount(field: str, label: str) -> int | None:
+    text = request.form.get(field, "").strip().replace(",", ".").lstrip("$")
+    if not text:
+        return None
+    try:
+        cents = parse_amount(text)
+    except ValueError as exc:
+        raise ValidationFailed(f"The {label} amount “{text}” is not an amount like 20 or 12.50.",
+                               code="invalid_amount") from exc
+    if cents <= 0:
+        raise ValidationFailed(f"The {label} amount must be more than zero.", code="invalid_amount")
+    return cents
+
+
+def payments_from_form(total: int) -> list[dict[str, Any]]:
+    mode = request.form.get("mode", "cash")
+    cash = _amount("cash", "cash")
+    card = _amount("card", "card")
+    if total == 0:
+        return []
+    if mode == "card":
+        return [{"tender": "card", "amount_cents": card or total}]
+    if mode == "split":
+        if card is None:
+            raise ValidationFailed("Type the card part of the split payment.",
+                                   code="insufficient_payment")
+        if cash is None:
+            cash = max(total - card, 0)
+        payments = [{"tender": "card", "amount_cents": card}]
+        if cash:
+            payments.append({"tender": "cash", "amount_cents": cash})
+        return payments
+    return [{"tender": "cash", "amount_cents": cash if cash is not None else total}]
+
+
+@bp.post("/sell/pay")
+@login_required()
+def pay() -> Any:
+    cart = current_cart()
+    form = {k: request.form.get(k, "") for k in ("mode", "cash", "card")}
+    if not cart.lines:
+        return cart_response(cart, error="The cart is empty: scan a product first.", form=form)
+    node = current_node()
+    try:
+        priced = carts.price(get_db(), cart, node.taxes)
+        payments = payments_from_form(priced.sale.total_cents)
+        approver = None
+        if request.form.get("approver_username"):
+            approver = check_approver({"username": request.form.get("approver_username", ""),
+                                       "password": request.form.get("approver_password", "")})
+        sale = record_sale(get_db(), node.rules(store_settings()), current_staff(),
+                           cart.as_sale_lines(), payments, approver)
+    except ComptoirError as exc:
+        return cart_response(cart, error=exc.message, form=form,
+                             ask_approval=exc.code in ("approval_required", "approval_refused",
+                                                       "invalid_credentials"))
+    carts.clear(get_db(), cart)
+    target = url_for("sell.receipt", ref=sale["id"], new=1)
+    if request.headers.get("HX-Request"):
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@bp.get("/receipt/<ref>")
+@login_required()
+def receipt(ref: str) -> Any:
+    sale = find_sale(get_db(), ref)
+    return page("sales/receipt.html", sale=sale, new=request.args.get("new") == "1")
+
+
+@bp.get("/sales")
+@login_required()
+def sales_list() -> Any:
+    day = request.args.get("date") or today()
+    try:
+        from datetime import date
+
+        date.fromisoformat(day)
+    except ValueError:
+        return page("sales/list.html", sales=[], day=today(),
+                    error=f"“{day}” is not a date (YYYY-MM-DD)."), 400
+    sales = sales_of_day(get_db(), day)
+    return page("sales/list.html", sales=sales, day=day,
+                total=sum(s["total_cents"] for s in sales))

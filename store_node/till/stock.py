@@ -1,0 +1,118 @@
+"""Stock pages: local stock with reorder warnings, central stock, restock requests, counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, request, url_for
+
+from common.errors import ComptoirError, ValidationFailed
+
+from ..catalog.queries import find
+from ..node import get_db, store_settings
+from ..restock import operations as restock
+from ..stock import operations as stock_ops
+from .pages import current_staff, login_required, page
+
+bp = Blueprint("till_stock", __name__)
+
+
+def _int(field: str, label: str) -> int:
+    text = request.form.get(field, "").strip()
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise ValidationFailed(f"The {label} must be a whole number (got “{text}”).") from exc
+
+
+@bp.get("/stock")
+@login_required()
+def stock_list() -> Any:
+    q = request.args.get("q", "").strip()
+    low = request.args.get("low") == "1"
+    rows = stock_ops.list_stock(get_db(), q or None, low)
+    low_count = sum(1 for r in stock_ops.list_stock(get_db(), None, True) if r["active"])
+    return page("stock/list.html", rows=rows, q=q, low=low, low_count=low_count)
+
+
+@bp.get("/central-stock")
+@login_required()
+def central() -> Any:
+    return page("stock/central.html", snapshot=stock_ops.central_stock(get_db()))
+
+
+@bp.route("/stock/adjust", methods=["GET", "POST"])
+@login_required("store_manager")
+def adjust() -> Any:
+    sku = request.values.get("sku", "").strip()
+    product = find(get_db(), sku) if sku else None
+    error = message = None
+    status = 200
+    if request.method == "POST":
+        try:
+            if product is None:
+                raise ValidationFailed(f"No product {sku!r}.")
+            kind = request.form.get("kind", "count")
+            if kind == "count":
+                result = stock_ops.count(get_db(), store_settings(), current_staff(),
+                                         product["sku"], _int("counted", "count"))
+                message = (f"Counted {result['counted']} of {product['name']}"
+                           f" (was {result['previous']}, {result['delta']:+d}).")
+            else:
+                result = stock_ops.adjust(get_db(), store_settings(), current_staff(),
+                                          product["sku"], _int("delta", "change"),
+                                          request.form.get("reason", ""))
+                message = (f"{product['name']}: {result['delta']:+d} ({result['reason']}),"
+                           f" now {result['on_hand']} on hand.")
+            product = find(get_db(), product["sku"])
+        except ComptoirError as exc:
+            error, status = exc.message, exc.status
+    history = stock_ops.movements(get_db(), product["sku"], 20) if product else []
+    return page("stock/adjust.html", sku=sku, product=product, error=error, message=message,
+                history=history), status
+
+
+@bp.get("/restock")
+@login_required()
+def restock_page() -> Any:
+    sku = request.args.get("sku", "").strip()
+    product = find(get_db(), sku) if sku else None
+    suggested = None
+    if product:
+        suggested = max(product["max_stock"] - product["on_hand"], 1)
+    return page("restock/list.html", sku=sku, product=product, suggested=suggested,
+                requests=restock.list_requests(get_db()),
+                low=[r for r in stock_ops.list_stock(get_db(), None, True) if r["active"]],
+                error=request.args.get("error"), message=request.args.get("message"))
+
+
+@bp.post("/restock")
+@login_required()
+def restock_create() -> Any:
+    sku = request.form.get("sku", "").strip()
+    try:
+        product = find(get_db(), sku)
+        if product is None:
+            raise ValidationFailed(f"No product with SKU or barcode “{sku}”.")
+        created = restock.create_request(get_db(), store_settings(), current_staff(),
+                                         product["sku"], _int("qty", "quantity"))
+    except ComptoirError as exc:
+        return redirect(url_for("till_stock.restock_page", sku=sku, error=exc.message))
+    return redirect(url_for(
+        "till_stock.restock_page",
+        message=f"Requested {created['qty']} × {created['name']} from head office.",
+    ))
+
+
+@bp.post("/restock/<request_id>/receive")
+@login_required()
+def restock_receive(request_id: str) -> Any:
+    try:
+        received = restock.receive(get_db(), store_settings(), current_staff(), request_id,
+                                   _int("qty", "quantity received"))
+    except ComptoirError as exc:
+        return redirect(url_for("till_stock.restock_page", error=exc.message))
+    return redirect(url_for(
+        "till_stock.restock_page",
+        message=f"Received {received['qty_received']} × {received['name']}: stock updated.",
+    ))
