@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 PROTOCOL_VERSION = 1
 MAX_EVENTS_PER_PUSH = 1000
@@ -54,7 +54,15 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-class SaleLinePayload(_Strict):
+class _Payload(Schema):
+    """Event payloads: required fields must be there and right; extra fields are kept in the
+    raw event (head office stores it whole) but ignored, so a store can add detail safely."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class SaleLinePayload(_Payload):
     line_no = fields.Integer(required=True, **_count)
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     name = fields.String(required=True, validate=validate.Length(max=200))
@@ -65,12 +73,12 @@ class SaleLinePayload(_Strict):
     tax_class = fields.String(required=True, validate=validate.OneOf(["standard", "exempt"]))
 
 
-class PaymentPayload(_Strict):
+class PaymentPayload(_Payload):
     tender = fields.String(required=True, validate=validate.OneOf(["cash", "card"]))
     amount_cents = fields.Integer(required=True, **_cents)
 
 
-class SalePayload(_Strict):
+class SalePayload(_Payload):
     id = fields.UUID(required=True)
     receipt_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
     store_id = fields.Integer(required=True, strict=True)
@@ -102,7 +110,7 @@ class SalePayload(_Strict):
             raise ValidationError("subtotal_cents must be the sum of the lines' net_cents", "subtotal_cents")
 
 
-class ReturnLinePayload(_Strict):
+class ReturnLinePayload(_Payload):
     sale_line_no = fields.Integer(required=True, **_count)
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     qty = fields.Integer(required=True, **_count)
@@ -110,7 +118,7 @@ class ReturnLinePayload(_Strict):
     tax_cents = fields.Integer(load_default=0, **_cents)
 
 
-class ReturnPayload(_Strict):
+class ReturnPayload(_Payload):
     id = fields.UUID(required=True)
     sale_id = fields.UUID(required=True)
     receipt_number = fields.String(load_default=None, allow_none=True)
@@ -133,7 +141,7 @@ class ReturnPayload(_Strict):
             raise ValidationError("refund_cents must be subtotal_cents + tax_cents", "refund_cents")
 
 
-class RestockRequestPayload(_Strict):
+class RestockRequestPayload(_Payload):
     id = fields.UUID(required=True)
     store_id = fields.Integer(required=True, strict=True)
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -142,7 +150,7 @@ class RestockRequestPayload(_Strict):
     occurred_at = fields.AwareDateTime(required=True)
 
 
-class ReceiptConfirmationPayload(_Strict):
+class ReceiptConfirmationPayload(_Payload):
     request_id = fields.UUID(required=True)
     store_id = fields.Integer(required=True, strict=True)
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -151,7 +159,7 @@ class ReceiptConfirmationPayload(_Strict):
     by = fields.String(load_default="", validate=validate.Length(max=64))
 
 
-class StockCountPayload(_Strict):
+class StockCountPayload(_Payload):
     store_id = fields.Integer(required=True, strict=True)
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     counted = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10_000_000))
@@ -161,7 +169,7 @@ class StockCountPayload(_Strict):
     by = fields.String(load_default="", validate=validate.Length(max=64))
 
 
-class StockAdjustmentPayload(_Strict):
+class StockAdjustmentPayload(_Payload):
     store_id = fields.Integer(required=True, strict=True)
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     delta = fields.Integer(

@@ -143,6 +143,7 @@ def test_over_return_and_return_of_unknown_sale_are_parked(client, store_token, 
         lambda body: body["events"][0].update(type="gift"),
         lambda body: body["events"][0]["payload"]["lines"][0].update(qty=0),
         lambda body: body["events"][0].update(extra="field"),
+        lambda body: body["events"][0]["payload"].pop("lines"),
         lambda body: body["events"].append(dict(body["events"][0], seq=3)),
     ],
 )
