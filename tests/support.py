@@ -45,5 +45,16 @@ def live_server(wsgi_app, port: int | None = None, threads: int = 8) -> Iterator
     try:
         yield base
     finally:
-        server.close()
+        stop_server(server)
         thread.join(timeout=5)
+
+
+def stop_server(server) -> None:
+    """Stop a waitress server run in a thread: its listener and every kept-alive connection."""
+    server.close()
+    for channel in list(server._map.values()):
+        try:
+            channel.close()
+        except OSError:
+            pass
+    server.task_dispatcher.shutdown(timeout=5)

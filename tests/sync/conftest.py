@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from head_office.app import create_app as create_head_office
 from head_office.seed import seed_demo
 from head_office.stores.operations import issue_token
-from store_node.app import close_app, create_app as create_store_app
+from store_node.app import close_app
+from store_node.app import create_app as create_store_app
 from store_node.db import open_existing
 from store_node.setup import init_store
 from store_node.sync_wiring import build_runner
