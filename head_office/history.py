@@ -141,3 +141,145 @@ def apply(session: Session, store_id: int, event_type: str, payload: dict[str, A
     from .ingest.apply import apply_event
 
     apply_event(session, store_id, event_type, payload, event_id=None, occurred_at=payload["occurred_at"])
+
+
+# Demo history -------------------------------------------------------------------------------
+
+# Opening hours in the store's local time, by weekday (Monday = 0): (open, close) hours.
+HOURS = {0: (9, 21), 1: (9, 21), 2: (9, 21), 3: (9, 21), 4: (9, 22), 5: (9, 18), 6: (10, 17)}
+# How busy each weekday is, relative to an average day (Sundays are quiet).
+WEEKDAY_FACTOR = {0: 0.8, 1: 0.85, 2: 0.9, 3: 1.0, 4: 1.25, 5: 1.35, 6: 0.55}
+# Average sales a day, by store id (other stores get the last figure).
+STORE_VOLUME = {1: 48, 2: 40, 3: 34, 4: 28, 5: 38}
+CATEGORY_WEIGHT = {"Grocery": 6, "Snacks": 4, "Personal care": 2, "Household": 2, "Stationery": 1,
+                   "Hardware": 0.6, "Baby": 0.8, "Pets": 0.8}
+RETURN_RATE = 0.02
+DISCOUNT_RATE = 0.06
+KEEP_SOLD_DAYS = 2  # sales of the last two days are not compensated in stock: a few alerts show
+
+
+def _sale_id(store_id: int, day: date, n: int) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"sale:{store_id}:{day.isoformat()}:{n}")
+
+
+def _daily_count(rng: random.Random, store_id: int, day: date, sales_per_day: int | None) -> int:
+    base = sales_per_day if sales_per_day is not None else STORE_VOLUME.get(store_id, 30)
+    return max(1, round(base * WEEKDAY_FACTOR[day.weekday()] * rng.uniform(0.85, 1.15)))
+
+
+def _instants(rng: random.Random, day: date, timezone: str, count: int) -> list[datetime]:
+    """``count`` sorted instants within the store's opening hours that day, busier mid-day and
+    after work."""
+    opening, closing = HOURS[day.weekday()]
+    tz = zone(timezone)
+    out = []
+    for _ in range(count):
+        hour = rng.triangular(opening, closing, opening + (closing - opening) * 0.6)
+        local = datetime.combine(day, time(0), tz) + timedelta(hours=hour)
+        out.append(local.astimezone(UTC))
+    return sorted(out)
+
+
+def _basket(rng: random.Random, catalog: list[Product], weights: list[float]) -> list[Item]:
+    lines = rng.choices([1, 2, 3, 4, 5, 6, 8], weights=[24, 26, 20, 12, 8, 6, 4])[0]
+    chosen: list[Product] = []
+    for product in rng.choices(catalog, weights=weights, k=lines):
+        if product not in chosen:
+            chosen.append(product)
+    items = []
+    for product in chosen:
+        qty = rng.choices([1, 2, 3, 4], weights=[70, 20, 7, 3])[0]
+        discount = 0
+        if rng.random() < DISCOUNT_RATE:
+            from common.money import percent_of
+
+            discount = percent_of(qty * product.price_cents, rng.choice([10, 15, 20]))
+        items.append(Item.of(product, qty, discount))
+    return items
+
+
+def generate_history(
+    session: Session,
+    days: int,
+    now: datetime | None = None,
+    sales_per_day: int | None = None,
+    store_ids: list[int] | None = None,
+    progress: Callable[[int], None] = lambda _n: None,
+    commit: bool = False,
+) -> dict[str, int]:
+    """Apply ``days`` business days of demo sales (today included, up to now) for every store.
+
+    Deterministic (one seeded random stream per store and day) and idempotent (sale and
+    return ids derive from store, day and ticket number: sales already there are skipped).
+    Stock sold by the history is put back as ``opening`` stock at its start, except for the
+    last two days, so stores end near their seeded levels with a few stock-outs to show.
+    With ``commit``, commits after every store-day (for long runs); otherwise only flushes.
+    """
+    if days < 1:
+        return {"sales": 0, "returns": 0, "skipped": 0}
+    from .ingest.apply import move_store_stock
+
+    now = now or utcnow()
+    stores = list(session.scalars(select(Store).where(Store.active.is_(True)).order_by(Store.id)))
+    if store_ids is not None:
+        stores = [s for s in stores if s.id in store_ids]
+    catalog = list(session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.sku)))
+    if not catalog:
+        return {"sales": 0, "returns": 0, "skipped": 0}
+    weights = [CATEGORY_WEIGHT.get(p.category, 1.0) * (2.0 if p.price_cents < 600 else 1.0) for p in catalog]
+    by_id = {p.id: p for p in catalog}
+    counts = {"sales": 0, "returns": 0, "skipped": 0}
+    for store in stores:
+        today = business_date(now, store.timezone)
+        first = today - timedelta(days=days - 1)
+        compensate: dict[str, int] = {}
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            rng = random.Random(f"comptoir-history:{store.id}:{day.isoformat()}")
+            planned = _daily_count(rng, store.id, day, sales_per_day)
+            instants = _instants(rng, day, store.timezone, planned)
+            existing = set(session.scalars(select(Sale.id).where(Sale.store_id == store.id,
+                                                                 Sale.business_date == day)))
+            for n, at in enumerate(instants, start=1):
+                items = _basket(rng, catalog, weights)
+                tender = rng.choices([("card",), ("cash",), ("cash", "card")], weights=[62, 33, 5])[0]
+                wants_return = rng.random() < RETURN_RATE
+                return_delay = timedelta(days=rng.choice([0, 1, 1, 2, 3]), hours=rng.uniform(0.2, 3))
+                if at > now:
+                    continue
+                sale_id = _sale_id(store.id, day, n)
+                if sale_id in existing:
+                    counts["skipped"] += 1
+                    continue
+                cashier = f"cashier{store.id}" if n % 3 else f"storemgr{store.id}"
+                receipt = f"{store.code}-H{day.strftime('%y%m%d')}-{n:04d}"
+                sale = sale_payload(store.id, receipt, items, at, store.timezone, cashier, tender, sale_id)
+                apply(session, store.id, "sale", sale)
+                counts["sales"] += 1
+                if day <= today - timedelta(days=KEEP_SOLD_DAYS):
+                    for item in items:
+                        compensate[item.sku] = compensate.get(item.sku, 0) + item.qty
+                returned_at = at + return_delay
+                if wants_return and returned_at <= now:
+                    line = sale["lines"][rng.randrange(len(sale["lines"]))]
+                    qty = rng.randint(1, line["qty"])
+                    ret = return_payload(sale, [(line["line_no"], qty)], returned_at, store.timezone, cashier,
+                                         uuid.uuid5(NAMESPACE, f"return:{sale_id}"))
+                    apply(session, store.id, "return", ret)
+                    counts["returns"] += 1
+                    if day <= today - timedelta(days=KEEP_SOLD_DAYS):
+                        compensate[line["sku"]] = compensate.get(line["sku"], 0) - qty
+            if commit:
+                session.commit()
+            progress(1)
+        start = datetime.combine(first, time(0), zone(store.timezone)).astimezone(UTC)
+        skus = {p.sku: p for p in by_id.values()}
+        for sku, qty in sorted(compensate.items()):
+            if qty > 0:
+                move_store_stock(session, store.id, skus[sku].id, qty, "opening", start, "history",
+                                 f"{store.code}:{first.isoformat()}", "seed",
+                                 note="stock the demo history sold before its last two days")
+        if commit:
+            session.commit()
+    session.flush()
+    return counts

@@ -21,6 +21,11 @@ from head_office.models import (
 )
 
 
+from tests.head_office.console_support import fast_demo_hashes  # noqa: E402,F401
+
+pytestmark = pytest.mark.usefixtures("fast_demo_hashes")
+
+
 @pytest.fixture
 def manager(client, demo_chain, token_for):
     return token_for("manager", "manager")
