@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -90,6 +91,40 @@ def seed(ctx: click.Context, demo: bool, products: int | None) -> None:
     )
 
 
+@head_office.command("rebuild-projections")
+@click.pass_context
+def rebuild_projections(ctx: click.Context) -> None:
+    """Rebuild the report projections from the sales and returns ledger (same figures)."""
+    from sqlalchemy import func, select
+
+    from .models import Store
+    from .reports.projections import rebuild
+
+    with _Unit(ctx) as session:
+        stores = session.scalar(select(func.count()).select_from(Store)) or 0
+        with click.progressbar(length=stores, label="Rebuilding projections") as bar:
+            counts = rebuild(session, progress=bar.update)
+    click.echo(f"Rebuilt projections of {counts['stores']} stores: {counts['store_days']} store-days, "
+               f"{counts['product_days']} product-days.")
+
+
+@head_office.command("diagram")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write: .svg for a picture, .mmd (or anything else) for Mermaid text. "
+                   "Default: Mermaid text on standard output.")
+def diagram(output: str | None) -> None:
+    """Draw the head-office domain model (entities, columns, relations) from the live metadata."""
+    from .diagram import mermaid, svg
+
+    if output is None:
+        click.echo(mermaid(), nl=False)
+        return
+    text = svg() if output.lower().endswith(".svg") else mermaid()
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"Wrote the domain diagram to {output}.")
+
+
 @head_office.group("stores")
 def stores_group() -> None:
     """Stores of the chain."""
@@ -168,6 +203,20 @@ def users_list(ctx: click.Context) -> None:
             store = f"store {u.store_id}" if u.store_id else "head office"
             state = "" if u.active else "  (disabled)"
             click.echo(f"{u.username:<16} {u.role:<14} {store}{state}")
+
+
+@head_office.command("embedded-db")
+@click.option("--data-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the embedded PostgreSQL's data.")
+def embedded_db(data_dir: Path) -> None:
+    """Run an embedded PostgreSQL (pgserver) until stopped; prints its URL first (used by the demo)."""
+    from .embedded import run_embedded
+
+    def announce(url: str) -> None:
+        click.echo(f"DATABASE_URL {url}")
+        sys.stdout.flush()
+
+    run_embedded(data_dir.resolve(), announce)
 
 
 @head_office.command("serve")
