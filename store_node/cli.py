@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -97,6 +98,7 @@ def serve_command(data_dir: Path | None, host: str, port: int, threads: int | No
     threads = threads or int(config_module.load().get("WAITRESS_THREADS") or 8)
     store_code = app.config["SESSION_COOKIE_NAME"].split("_")[-1].upper()
     click.echo(f"Store {store_code} till on http://{host}:{port}/ (API docs at /api/docs)", err=False)
+    scheduler, sync_db = _start_sync(folder, app.config)
     try:
         serve(
             app,
@@ -109,4 +111,23 @@ def serve_command(data_dir: Path | None, host: str, port: int, threads: int | No
             ident="comptoir-store",
         )
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if sync_db is not None:
+            sync_db.close()
         close_app(app)
+
+
+def _start_sync(folder: Path, config: Any) -> tuple[Any, Any]:
+    """Start the push/pull jobs on their own connection, when head office is configured."""
+    from .sync_wiring import SyncNotConfigured, start_background_sync
+
+    sync_db = open_existing(folder)
+    try:
+        scheduler = start_background_sync(sync_db, folder, dict(config))
+    except SyncNotConfigured as exc:
+        sync_db.close()
+        click.echo(f"Sync is off: {exc}")
+        return None, None
+    click.echo("Sync with head office runs in the background.")
+    return scheduler, sync_db

@@ -1,4 +1,4 @@
-"""``comptoir sync ...``: the store's sync state (``now`` and ``resync`` come with sync)."""
+"""``comptoir sync ...``: push and pull now, a full resync, and the store's sync state."""
 
 from __future__ import annotations
 
@@ -50,3 +50,64 @@ def status_command(as_json: bool, data_dir: Path | None) -> None:
     click.echo(f"last push:       {state['last_push_at'] or 'never'}")
     click.echo(f"last pull:       {state['last_pull_at'] or 'never'}")
     click.echo(f"last error:      {state['last_error'] or '-'}")
+
+
+def _runner(folder: Path):
+    from .sync_wiring import SyncNotConfigured, build_runner
+
+    try:
+        db = open_existing(folder)
+    except NotInitialised as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        return db, build_runner(db, folder)
+    except SyncNotConfigured as exc:
+        db.close()
+        raise click.ClickException(str(exc)) from exc
+
+
+def _fail(db, exc) -> None:
+    db.close()
+    click.echo(
+        f"Sync failed: {exc.reason}. Nothing was lost: events stay queued until head office "
+        "acknowledges them.",
+        err=True,
+    )
+    raise SystemExit(1)
+
+
+@sync.command("now")
+@data_dir_option
+def now_command(data_dir: Path | None) -> None:
+    """Push every queued event, then pull changes. Waits for a scheduled run that holds the lock."""
+    from sync.client import SyncError
+
+    db, runner = _runner(resolve_data_dir(data_dir))
+    try:
+        pushed = runner.push(wait=True)
+        click.echo(
+            f"Pushed {pushed.sent} event(s): {pushed.applied} applied, {pushed.rejected} parked at "
+            f"head office, {pushed.duplicates} already there."
+        )
+        pulled = runner.pull(wait=True)
+        kind = "a full snapshot" if pulled.snapshot else "changes"
+        click.echo(f"Pulled {kind}: {pulled.received} received, {pulled.applied} applied.")
+    except SyncError as exc:
+        _fail(db, exc)
+    db.close()
+
+
+@sync.command("resync")
+@click.option("--full", is_flag=True, required=True, help="Take a full snapshot from head office.")
+@data_dir_option
+def resync_command(full: bool, data_dir: Path | None) -> None:
+    """Pull a full snapshot from head office (catalog, prices, users, central stock, decisions)."""
+    from sync.client import SyncError
+
+    db, runner = _runner(resolve_data_dir(data_dir))
+    try:
+        pulled = runner.pull(wait=True, full=True)
+        click.echo(f"Full snapshot: {pulled.received} records received, {pulled.applied} applied.")
+    except SyncError as exc:
+        _fail(db, exc)
+    db.close()
