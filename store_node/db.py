@@ -27,6 +27,29 @@ DB_FILENAME = "store.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 
 
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def write_lock(path: str | Path) -> threading.Lock:
+    """One lock per database file in this process, taken before ``BEGIN IMMEDIATE``.
+
+    SQLite's own busy handler makes a waiting writer sleep in steps of up to
+    100 ms; queueing this process's writers on a lock instead wakes the next
+    one as soon as the previous commit returns. Other processes (the CLI)
+    still meet SQLite's lock and busy timeout.
+    """
+    key = str(Path(path).resolve())
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
+
+
+class StoreDatabase(sqlite_utils.Database):
+    """A ``sqlite_utils.Database`` that knows the write lock of its file."""
+
+    write_lock: threading.Lock | None = None
+
+
 class NotInitialised(Exception):
     """The data folder holds no store database (run ``comptoir store init``)."""
 
@@ -48,7 +71,9 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys=ON")
-    return sqlite_utils.Database(conn, execute_plugins=False)
+    db = StoreDatabase(conn, execute_plugins=False)
+    db.write_lock = write_lock(path)
+    return db
 
 
 def open_existing(data_dir: str | Path) -> sqlite_utils.Database:
@@ -72,14 +97,21 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
     Commits when the block ends, rolls everything back if it raises.
     """
     conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
+    lock = getattr(db, "write_lock", None)
+    if lock is not None:
+        lock.acquire()
     try:
-        yield conn
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def migrate(db: sqlite_utils.Database) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import Response, g, make_response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -45,14 +45,17 @@ def today() -> str:
 @blp.route("")
 class Sales(MethodView):
     @api_auth()
-    @blp.arguments(SaleArgs)
+    @blp.arguments(SaleArgs())  # an instance: webargs would build one per request from a class
     @blp.response(201, SaleSchema)
-    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+    def post(self, args: dict[str, Any]) -> Response:
         """Record a sale (one transaction: lines, payments, stock, outbox event)."""
         approver = check_approver(args.get("approver"))
         settings = store_settings()
-        return record_sale(get_db(), current_node().rules(settings), g.staff, args["lines"],
+        sale = record_sale(get_db(), current_node().rules(settings), g.staff, args["lines"],
                            args["payments"], approver)
+        # The operation already returns exactly SaleSchema's fields: sending it as is
+        # spares the till a second pass through marshmallow on the hot path.
+        return make_response(sale, 201)
 
     @api_auth()
     @blp.arguments(DateArgs, location="query")
