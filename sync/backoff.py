@@ -15,7 +15,7 @@ class Backoff:
     def __init__(
         self,
         base_s: float = 2.0,
-        cap_s: float = 300.0,
+        cap_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
     ) -> None:
