@@ -1,4 +1,8 @@
-"""Console pages: sign in and out, home, catalog and stores."""
+"""Console pages: sign in and out, home (the dashboard for managers), catalog and stores.
+
+The dashboard, reports and domain pages live in ``pages.py``; stock, replenishment and
+catalog editing pages in ``manage.py``.
+"""
 
 from __future__ import annotations
 
@@ -71,7 +75,9 @@ def home():
     user = page_user()
     if user is not None and user.role not in MANAGERS:
         return render_template("console/staff_home.html")
-    return render_template("console/home.html", stores=list_stores(db()))
+    from .pages import dashboard_page
+
+    return dashboard_page()
 
 
 @bp.route("/products")
@@ -84,8 +90,11 @@ def products():
     except ValueError:
         page = 1
     items, total = search_products(db(), q=q or None, category=category or None, page=page, page_size=50)
+    user = page_user()
     return render_template(
         "console/products.html",
+        can_edit=user is not None and user.role in MANAGERS,
+        saved=request.args.get("saved", "")[:64],
         items=items,
         total=total,
         q=q,
@@ -100,3 +109,7 @@ def products():
 @page_login_required(*MANAGERS)
 def stores():
     return render_template("console/stores.html", stores=list_stores(db()))
+
+
+# The other console pages register their routes on ``bp``.
+from . import manage, pages  # noqa: E402,F401

@@ -16,103 +16,86 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from ..models import DailyProductSales, DailyStoreSales, Return, Sale, SaleLine, Store
+from ..models import Return, Sale, SaleLine, Store
 
+# Plain SQL, compiled once: these run for every applied sale and return.
+_SALE_DAY = text("""
+INSERT INTO daily_store_sales (store_id, business_date, sales_count, sales_cents, sales_tax_cents, units_sold)
+VALUES (:store_id, :business_date, 1, :sales_cents, :tax_cents, :units)
+ON CONFLICT (store_id, business_date) DO UPDATE SET
+    sales_count = daily_store_sales.sales_count + 1,
+    sales_cents = daily_store_sales.sales_cents + excluded.sales_cents,
+    sales_tax_cents = daily_store_sales.sales_tax_cents + excluded.sales_tax_cents,
+    units_sold = daily_store_sales.units_sold + excluded.units_sold
+""")
 
-def _upsert_store_day(session: Session, store_id: int, day: Any, values: dict[str, int]) -> None:
-    stmt = pg_insert(DailyStoreSales).values(store_id=store_id, business_date=day, **values)
-    table = DailyStoreSales.__table__
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[DailyStoreSales.store_id, DailyStoreSales.business_date],
-        set_={name: table.c[name] + stmt.excluded[name] for name in values},
-    )
-    session.execute(stmt)
+_RETURN_DAY = text("""
+INSERT INTO daily_store_sales (store_id, business_date, returns_count, returns_cents, returns_tax_cents,
+                               units_returned)
+VALUES (:store_id, :business_date, 1, :returns_cents, :tax_cents, :units)
+ON CONFLICT (store_id, business_date) DO UPDATE SET
+    returns_count = daily_store_sales.returns_count + 1,
+    returns_cents = daily_store_sales.returns_cents + excluded.returns_cents,
+    returns_tax_cents = daily_store_sales.returns_tax_cents + excluded.returns_tax_cents,
+    units_returned = daily_store_sales.units_returned + excluded.units_returned
+""")
 
+_SALE_PRODUCT = text("""
+INSERT INTO daily_product_sales (store_id, business_date, sku, name, qty_sold, sales_cents)
+VALUES (:store_id, :business_date, :sku, :name, :qty, :cents)
+ON CONFLICT (store_id, business_date, sku) DO UPDATE SET
+    name = excluded.name,
+    qty_sold = daily_product_sales.qty_sold + excluded.qty_sold,
+    sales_cents = daily_product_sales.sales_cents + excluded.sales_cents
+""")
 
-def _upsert_products(session: Session, store_id: int, day: Any, rows: dict[str, dict[str, Any]]) -> None:
-    if not rows:
-        return
-    counters = [k for k in next(iter(rows.values())) if k != "name"]
-    stmt = pg_insert(DailyProductSales).values(
-        [{"store_id": store_id, "business_date": day, "sku": sku, **values} for sku, values in rows.items()]
-    )
-    table = DailyProductSales.__table__
-    updates: dict[str, Any] = {name: table.c[name] + stmt.excluded[name] for name in counters}
-    if "name" in next(iter(rows.values())):
-        updates["name"] = stmt.excluded.name
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[DailyProductSales.store_id, DailyProductSales.business_date, DailyProductSales.sku],
-        set_=updates,
-    )
-    session.execute(stmt)
+_RETURN_PRODUCT = text("""
+INSERT INTO daily_product_sales (store_id, business_date, sku, name, qty_returned, returns_cents)
+VALUES (:store_id, :business_date, :sku, :name, :qty, :cents)
+ON CONFLICT (store_id, business_date, sku) DO UPDATE SET
+    qty_returned = daily_product_sales.qty_returned + excluded.qty_returned,
+    returns_cents = daily_product_sales.returns_cents + excluded.returns_cents
+""")
 
 
 def record_sale(session: Session, sale: Sale) -> None:
     """Fold one applied sale into the projections (same transaction)."""
-    units = sum(line.qty for line in sale.lines)
-    _upsert_store_day(
-        session,
-        sale.store_id,
-        sale.business_date,
-        {
-            "sales_count": 1,
-            "sales_cents": sale.subtotal_cents,
-            "sales_tax_cents": sale.tax_cents,
-            "units_sold": units,
-        },
-    )
+    session.execute(_SALE_DAY, {
+        "store_id": sale.store_id, "business_date": sale.business_date, "sales_cents": sale.subtotal_cents,
+        "tax_cents": sale.tax_cents, "units": sum(line.qty for line in sale.lines),
+    })
     products: dict[str, dict[str, Any]] = {}
     for line in sale.lines:
-        row = products.setdefault(line.sku, {"name": line.name, "qty_sold": 0, "sales_cents": 0})
-        row["qty_sold"] += line.qty
-        row["sales_cents"] += line.net_cents
-    # Rows are sorted so two transactions upserting the same products lock them in one order.
-    _upsert_products(session, sale.store_id, sale.business_date, dict(sorted(products.items())))
+        row = products.setdefault(line.sku, {"store_id": sale.store_id, "business_date": sale.business_date,
+                                             "sku": line.sku, "name": line.name, "qty": 0, "cents": 0})
+        row["qty"] += line.qty
+        row["cents"] += line.net_cents
+    # Sorted, so two transactions upserting the same products lock them in one order.
+    session.execute(_SALE_PRODUCT, [products[sku] for sku in sorted(products)])
 
 
 def record_return(session: Session, ret: Return) -> None:
     """Fold one applied return into the projections, on the return's own business date."""
-    units = sum(line.qty for line in ret.lines)
-    _upsert_store_day(
-        session,
-        ret.store_id,
-        ret.business_date,
-        {
-            "returns_count": 1,
-            "returns_cents": ret.subtotal_cents,
-            "returns_tax_cents": ret.tax_cents,
-            "units_returned": units,
-        },
-    )
+    session.execute(_RETURN_DAY, {
+        "store_id": ret.store_id, "business_date": ret.business_date, "returns_cents": ret.subtotal_cents,
+        "tax_cents": ret.tax_cents, "units": sum(line.qty for line in ret.lines),
+    })
+    if not ret.lines:
+        return
+    # A return of a product not sold that day still needs the product's name in its row.
     names = dict(
-        session.execute(
-            select(SaleLine.sku, SaleLine.name).where(SaleLine.sale_id == ret.sale_id)
-        ).all()
+        session.execute(select(SaleLine.sku, SaleLine.name).where(SaleLine.sale_id == ret.sale_id)).all()
     )
     products: dict[str, dict[str, Any]] = {}
     for line in ret.lines:
-        row = products.setdefault(line.sku, {"qty_returned": 0, "returns_cents": 0})
-        row["qty_returned"] += line.qty
-        row["returns_cents"] += line.net_cents
-    if not products:
-        return
-    # A return of a product not sold that day still needs the product's name in its row.
-    stmt = pg_insert(DailyProductSales).values(
-        [
-            {"store_id": ret.store_id, "business_date": ret.business_date, "sku": sku,
-             "name": names.get(sku, ""), **values}
-            for sku, values in sorted(products.items())
-        ]
-    )
-    table = DailyProductSales.__table__
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[DailyProductSales.store_id, DailyProductSales.business_date, DailyProductSales.sku],
-        set_={name: table.c[name] + stmt.excluded[name] for name in ("qty_returned", "returns_cents")},
-    )
-    session.execute(stmt)
+        row = products.setdefault(line.sku, {"store_id": ret.store_id, "business_date": ret.business_date,
+                                             "sku": line.sku, "name": names.get(line.sku, ""), "qty": 0,
+                                             "cents": 0})
+        row["qty"] += line.qty
+        row["cents"] += line.net_cents
+    session.execute(_RETURN_PRODUCT, [products[sku] for sku in sorted(products)])
 
 
 # Rebuild --------------------------------------------------------------------------------------

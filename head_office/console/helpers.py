@@ -1,0 +1,67 @@
+"""Small helpers shared by the console pages: form actions with readable refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, request
+from marshmallow import ValidationError
+
+from common.errors import ComptoirError
+
+from ..auth.guard import check_csrf, page_user
+from ..web import db
+
+
+def actor() -> str:
+    user = page_user()
+    return user.username if user else "unknown"
+
+
+def describe(exc: ComptoirError | ValidationError) -> str:
+    """The message of a refusal, with the fields at fault."""
+    if isinstance(exc, ValidationError):
+        errors: Any = exc.normalized_messages()
+        message = "Invalid input."
+    else:
+        errors, message = exc.errors, exc.message
+    details = []
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                details.append(f"{key}: {' '.join(value)}")
+    if details and not any(d.split(":")[0] in message for d in details):
+        return f"{message} ({'; '.join(details)})"
+    return message
+
+
+def form_action(action: Callable[[], str], back: str) -> Any:
+    """Run a form POST: CSRF check, the action, commit, and a message; then back to ``back``.
+
+    A refusal (a domain error) rolls back, changes nothing and is shown as a message.
+    """
+    check_csrf()
+    session = db()
+    try:
+        message = action()
+        session.commit()
+        flash(message, "ok")
+    except (ComptoirError, ValidationError) as exc:
+        session.rollback()
+        flash(describe(exc), "error")
+    return redirect(back, code=303)
+
+
+def int_field(name: str, label: str, required: bool = True) -> int | None:
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        if required:
+            raise ComptoirError(f"{label}: enter a whole number.", code="validation_failed", status=422,
+                                errors={name: ["Required."]})
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ComptoirError(f"{label}: {raw!r} is not a whole number.", code="validation_failed", status=422,
+                            errors={name: ["A whole number."]}) from exc
