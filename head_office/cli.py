@@ -76,8 +76,10 @@ def db_upgrade(ctx: click.Context) -> None:
 @click.option("--demo", is_flag=True, help="Create the demo chain (stores, catalog, stock, users).")
 @click.option("--products", type=click.IntRange(1, 100_000), default=None,
               help="Catalog size (default: the 46 demo products).")
+@click.option("--days", type=click.IntRange(0, 3660), default=0, show_default=True,
+              help="Days of sales history for every store (through the sync ingest path).")
 @click.pass_context
-def seed(ctx: click.Context, demo: bool, products: int | None) -> None:
+def seed(ctx: click.Context, demo: bool, products: int | None, days: int) -> None:
     """Load demo data. Running it twice creates nothing twice."""
     if not demo:
         raise click.UsageError("Only --demo data is available: comptoir head-office seed --demo")
@@ -89,6 +91,23 @@ def seed(ctx: click.Context, demo: bool, products: int | None) -> None:
         f"Created {created['stores']} stores, {created['products']} products, "
         f"{created['users']} users (existing ones kept)."
     )
+    if days:
+        from sqlalchemy import func, select
+
+        from .history import generate_history_parallel
+        from .models import Store
+
+        engine = make_engine(_database_url(ctx), pool_size=5, max_overflow=0)
+        factory = make_session_factory(engine)
+        try:
+            with factory() as session:
+                stores = session.scalar(select(func.count()).select_from(Store).where(Store.active.is_(True)))
+            with click.progressbar(length=(stores or 0) * days, label=f"Sales history, {days} days") as bar:
+                counts = generate_history_parallel(factory, days, progress=bar.update)
+        finally:
+            engine.dispose()
+        click.echo(f"Applied {counts['sales']} sales and {counts['returns']} returns "
+                   f"({counts['skipped']} already there).")
 
 
 @head_office.command("rebuild-projections")
