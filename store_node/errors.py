@@ -93,6 +93,10 @@ def respond(body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
     status = body["status"]
     if wants_json():
         return body, status, headers or {}
+    if request.headers.get("HX-Request"):
+        # htmx does not swap error responses: show the message in place of the page.
+        hx_headers = {**(headers or {}), "HX-Retarget": "body", "HX-Reswap": "innerHTML"}
+        return render_template("error.html", error=body), 200, hx_headers
     return render_template("error.html", error=body), status, headers or {}
 
 

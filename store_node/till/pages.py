@@ -164,6 +164,9 @@ def logout() -> Response:
     token = session.get("token")
     if token:
         sign_out(get_db(), signer(), token)
+    cart_id = session.get("cart_id")
+    if cart_id:
+        get_db().conn.execute("DELETE FROM carts WHERE id = ?", (cart_id,))
     session.clear()
     return redirect(url_for("till.login"))  # type: ignore[return-value]
 
