@@ -234,3 +234,41 @@ def test_products_search_by_name_sku_and_barcode(cashier) -> None:
     page = cashier.get("/products?page=2&page_size=10").json
     assert len(page["items"]) == 10 and page["total"] == 46
     assert cashier.get("/products?category=Pets").json["total"] == 2
+
+
+def test_a_failure_after_the_rows_were_written_rolls_everything_back(cashier, store,
+                                                                      monkeypatch) -> None:
+    store.add_product("T-OK", 500)
+    before, stock = store.counts(), store.stock_snapshot()
+
+    def broken_append(*args, **kwargs):
+        raise RuntimeError("disk said no")
+
+    monkeypatch.setattr("store_node.outbox.append", broken_append)
+    response = cashier.sell([{"sku": "T-OK", "qty": 2}])
+    assert response.status_code == 500 and "disk" not in response.get_data(as_text=True)
+    assert store.counts() == before and store.stock_snapshot() == stock
+    assert store.scalar("SELECT value FROM sequences WHERE name = 'receipt'") == 0
+    monkeypatch.undo()
+    assert cashier.sell([{"sku": "T-OK", "qty": 1}]).json["receipt_number"] == "S03-000001"
+
+
+def test_outbox_envelopes_and_acknowledgement(cashier, store, data_dir) -> None:
+    from store_node import outbox
+    from store_node.db import open_existing
+
+    store.add_product("T-OK", 500)
+    sale = cashier.sell([{"sku": "T-OK", "qty": 1}]).json
+    cashier.post("/restock-requests", {"sku": "T-OK", "qty": 5})
+    db = open_existing(data_dir)
+    try:
+        events = outbox.unsent(db)
+        assert [(e["seq"], e["type"]) for e in events] == [(1, "sale"), (2, "restock_request")]
+        assert set(events[0]) == {"event_id", "seq", "type", "occurred_at", "payload"}
+        assert events[0]["occurred_at"].endswith("Z")
+        assert events[0]["payload"]["id"] == sale["id"]
+        assert outbox.mark_sent(db, 1) == 1
+        assert [e["seq"] for e in outbox.unsent(db)] == [2]
+        assert outbox.status(db)["pending_events"] == 1
+    finally:
+        db.close()
