@@ -60,6 +60,29 @@ ON CONFLICT (store_id, business_date, sku) DO UPDATE SET
 """)
 
 
+_SALES_DAYS = text("""
+INSERT INTO daily_store_sales (store_id, business_date, sales_count, sales_cents, sales_tax_cents, units_sold)
+VALUES (:store_id, :business_date, :count, :sales_cents, :tax_cents, :units)
+ON CONFLICT (store_id, business_date) DO UPDATE SET
+    sales_count = daily_store_sales.sales_count + excluded.sales_count,
+    sales_cents = daily_store_sales.sales_cents + excluded.sales_cents,
+    sales_tax_cents = daily_store_sales.sales_tax_cents + excluded.sales_tax_cents,
+    units_sold = daily_store_sales.units_sold + excluded.units_sold
+""")
+
+
+def record_sales_summary(
+    session: Session, days: list[dict[str, Any]], products: list[dict[str, Any]]
+) -> None:
+    """Fold a run of sales already summed per store-day (``days``: store_id, business_date, count,
+    sales_cents, tax_cents, units) and per store-day-product (``products``: store_id, business_date,
+    sku, name, qty, cents; sorted) into the projections: what the bulk ingest path calls."""
+    if days:
+        session.execute(_SALES_DAYS, days)
+    if products:
+        session.execute(_SALE_PRODUCT, products)
+
+
 def record_sale(session: Session, sale: Sale) -> None:
     """Fold one applied sale into the projections (same transaction)."""
     session.execute(_SALE_DAY, {

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.clock import utcnow
@@ -24,6 +25,7 @@ from common.errors import Conflict
 from sync.protocol import SEQ_GAP
 
 from ..ingest.apply import Unappliable, apply_event
+from ..ingest.batch import apply_sales
 from ..models import ReceivedEvent, StoreSyncState, SyncRejection
 
 log = logging.getLogger(__name__)
@@ -88,53 +90,117 @@ def push(
             errors={"expected_seq": expected, "acked_through": state.last_seq},
         )
 
-    for event, raw in fresh:
-        inserted = session.execute(
+    rows = [
+        {
+            "event_id": event["event_id"],
+            "store_id": store_id,
+            "seq": event["seq"],
+            "type": event["type"],
+            "occurred_at": event["occurred_at"],
+            "payload": raw["payload"],
+        }
+        for event, raw in fresh
+    ]
+    inserted = set(
+        session.scalars(
             pg_insert(ReceivedEvent)
-            .values(
-                event_id=event["event_id"],
-                store_id=store_id,
-                seq=event["seq"],
-                type=event["type"],
-                occurred_at=event["occurred_at"],
-                payload=raw["payload"],
-            )
             .on_conflict_do_nothing(index_elements=[ReceivedEvent.event_id])
-            .returning(ReceivedEvent.event_id)
-        ).scalar()
-        if inserted is None:
-            # Already received under another seq: a second guard against double application.
-            result.duplicates += 1
-            continue
-        savepoint = session.begin_nested()
-        try:
-            apply_event(
-                session, store_id, event["type"], event["payload"], event["event_id"], event["occurred_at"]
-            )
-            savepoint.commit()
-            result.applied += 1
-        except Unappliable as exc:
-            savepoint.rollback()
-            session.add(
-                SyncRejection(
-                    store_id=store_id,
-                    event_id=event["event_id"],
-                    seq=event["seq"],
-                    type=event["type"],
-                    code=exc.code,
-                    reason=exc.reason,
-                    payload=raw["payload"],
-                )
-            )
-            session.execute(
-                update(ReceivedEvent)
-                .where(ReceivedEvent.event_id == event["event_id"])
-                .values(status="rejected")
-            )
-            result.rejected += 1
-            log.warning(
-                "store %s event %s (seq %s) parked: %s", store_id, event["event_id"], event["seq"], exc.reason
-            )
+            .returning(ReceivedEvent.event_id),
+            rows,
+        )
+    )
+    # Already received under another seq: a second guard against double application.
+    todo = [(event, raw) for event, raw in fresh if event["event_id"] in inserted]
+    result.duplicates += len(fresh) - len(todo)
+    refused: list[tuple[dict[str, Any], dict[str, Any], Unappliable]] = []
+    for run in _runs(todo):
+        if run[0][0]["type"] == "sale":
+            refused += _apply_sale_run(session, store_id, run)
+        else:
+            for event, raw in run:
+                problem = _apply_one(session, store_id, event)
+                if problem is not None:
+                    refused.append((event, raw, problem))
+    for event, raw, problem in refused:
+        _park(session, store_id, event, raw, problem)
+    result.rejected = len(refused)
+    result.applied = len(todo) - len(refused)
     state.last_seq = fresh[-1][0]["seq"]
     result.acked_through = state.last_seq
     return result
+
+
+def _runs(
+    events: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> list[list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """Consecutive sales form one run (applied in bulk); any other event is a run of its own,
+    so every event still applies in seq order."""
+    runs: list[list[tuple[dict[str, Any], dict[str, Any]]]] = []
+    for item in events:
+        if item[0]["type"] == "sale" and runs and runs[-1][0][0]["type"] == "sale":
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def _apply_one(session: Session, store_id: int, event: dict[str, Any]) -> Unappliable | None:
+    savepoint = session.begin_nested()
+    try:
+        apply_event(
+            session, store_id, event["type"], event["payload"], event["event_id"], event["occurred_at"]
+        )
+    except Unappliable as exc:
+        savepoint.rollback()
+        return exc
+    except IntegrityError as exc:
+        savepoint.rollback()
+        log.exception("store %s event %s violates a constraint", store_id, event["event_id"])
+        return Unappliable(
+            "integrity_error", f"Head office cannot store this event: {exc.orig.__class__.__name__}."
+        )
+    savepoint.commit()
+    return None
+
+
+def _apply_sale_run(
+    session: Session, store_id: int, run: list[tuple[dict[str, Any], dict[str, Any]]]
+) -> list[tuple[dict[str, Any], dict[str, Any], Unappliable]]:
+    raw_by_id = {event["event_id"]: raw for event, raw in run}
+    savepoint = session.begin_nested()
+    try:
+        refused = apply_sales(session, store_id, [event for event, _ in run])
+    except IntegrityError:
+        # One sale the database refuses must not block the others: apply them one by one.
+        savepoint.rollback()
+        log.warning("store %s: bulk apply refused by the database; applying one by one", store_id)
+        out = []
+        for event, raw in run:
+            problem = _apply_one(session, store_id, event)
+            if problem is not None:
+                out.append((event, raw, problem))
+        return out
+    savepoint.commit()
+    return [(event, raw_by_id[event["event_id"]], problem) for event, problem in refused]
+
+
+def _park(
+    session: Session, store_id: int, event: dict[str, Any], raw: dict[str, Any], exc: Unappliable
+) -> None:
+    session.add(
+        SyncRejection(
+            store_id=store_id,
+            event_id=event["event_id"],
+            seq=event["seq"],
+            type=event["type"],
+            code=exc.code,
+            reason=exc.reason,
+            payload=raw["payload"],
+        )
+    )
+    session.execute(
+        update(ReceivedEvent).where(ReceivedEvent.event_id == event["event_id"]).values(status="rejected")
+    )
+    log.warning(
+        "store %s event %s (seq %s) parked: %s", store_id, event["event_id"], event["seq"], exc.reason
+    )
