@@ -160,7 +160,7 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
 
 
 def run_clients(url: str, body: Any, headers: dict[str, str], tills: int, total: int,
-                warmup: int = 50) -> dict[str, float]:
+                warmup: int = 20) -> dict[str, Any]:
     per_till = max(1, total // tills)
     latencies: list[float] = []
     errors: list[str] = []
@@ -169,7 +169,7 @@ def run_clients(url: str, body: Any, headers: dict[str, str], tills: int, total:
 
     def till() -> None:
         with requests.Session() as http:
-            for _ in range(warmup // tills + 1):
+            for _ in range(warmup // tills + 1):  # connect and warm up, not measured
                 http.post(url, json=body, headers=headers, timeout=30)
             barrier.wait()
             mine = []
@@ -193,7 +193,15 @@ def run_clients(url: str, body: Any, headers: dict[str, str], tills: int, total:
     elapsed = time.perf_counter() - started
     if errors:
         raise RuntimeError(f"{len(errors)} requests failed, first: {errors[0]}")
-    return summary(latencies, elapsed)
+    result = summary(latencies, elapsed)
+    result["latencies"] = latencies  # type: ignore[assignment]
+    result["elapsed"] = elapsed
+    return result
+
+
+def merge(runs: list[dict[str, Any]]) -> dict[str, float]:
+    latencies = [x for run in runs for x in run["latencies"]]
+    return summary(latencies, sum(run["elapsed"] for run in runs))
 
 
 def make_store(folder: Path) -> Path:
@@ -219,6 +227,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sales", type=int, default=1000, help="sales per measurement")
     parser.add_argument("--tills", default="1,4", help="concurrent tills, comma separated")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="alternating rounds of (a') and (b) per till count")
     parser.add_argument("--serve-bare", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -250,18 +260,17 @@ def main() -> None:
         results["(a) bare SQLite transaction"] = summary(latencies, time.perf_counter() - started)
         conn.close()
 
-        # (a') the same transaction behind a minimal Flask route on waitress
+        # (a') the same transaction behind a minimal Flask route on waitress, and (b) the
+        # store node, both running while this script measures them in alternating rounds,
+        # so that a noisy neighbour on the machine weighs on both alike.
         port = free_port()
         bare_server = subprocess.Popen(
             [sys.executable, __file__, "--serve-bare", str(port), str(db_file)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(bare_server)
-        wait_up(f"http://127.0.0.1:{port}", bare_server)
-        for n in tills:
-            results[f"(a') bare Flask+waitress, {n} till{'s' if n > 1 else ''}"] = run_clients(
-                f"http://127.0.0.1:{port}/sale", {}, {}, n, args.sales)
+        bare_base = f"http://127.0.0.1:{port}"
+        wait_up(bare_base, bare_server)
 
-        # (b) the store node
         node_dir = make_store(work / "node")
         port = free_port()
         env = {**os.environ, "COMPTOIR_DATA_DIR": str(node_dir)}
@@ -274,9 +283,17 @@ def main() -> None:
         token = requests.post(base + "/api/v1/session", timeout=10,
                               json={"username": "cashier3", "password": "cashier"}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
+
+        per_round = max(args.sales // args.rounds, 1)
         for n in tills:
-            results[f"(b) store node POST /api/v1/sales, {n} till{'s' if n > 1 else ''}"] = (
-                run_clients(base + "/api/v1/sales", API_BODY, headers, n, args.sales))
+            suffix = f"{n} till{'s' if n > 1 else ''}"
+            bare_runs, api_runs = [], []
+            for _ in range(args.rounds):
+                bare_runs.append(run_clients(bare_base + "/sale", {}, {}, n, per_round))
+                api_runs.append(run_clients(base + "/api/v1/sales", API_BODY, headers, n,
+                                            per_round))
+            results[f"(a') bare Flask+waitress, {suffix}"] = merge(bare_runs)
+            results[f"(b) store node POST /api/v1/sales, {suffix}"] = merge(api_runs)
     finally:
         for process in processes:
             process.terminate()
