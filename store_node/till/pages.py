@@ -156,7 +156,7 @@ def login() -> Any:
             session.permanent = False
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", store=store_settings(), error=error,
-                           username=username), status
+                           username=username, sync=sync_state()), status
 
 
 @bp.post("/logout")

@@ -11,6 +11,7 @@ from common.money import parse_amount
 
 from ..catalog.queries import find, search
 from ..node import current_node, get_db, store_settings
+from ..reports.queries import daily
 from ..sales.api import check_approver
 from ..sales.operations import find_sale, record_sale, sales_of_day
 from . import cart as carts
@@ -223,5 +224,7 @@ def sales_list() -> Any:
         return page("sales/list.html", sales=[], day=today(),
                     error=f"“{day}” is not a date (YYYY-MM-DD)."), 400
     sales = sales_of_day(get_db(), day)
-    return page("sales/list.html", sales=sales, day=day,
+    report = daily(get_db(), store_settings().store_id, day) if current_staff().at_least(
+        "store_manager") else None
+    return page("sales/list.html", sales=sales, day=day, report=report,
                 total=sum(s["total_cents"] for s in sales))

@@ -42,3 +42,16 @@ def test_an_unexpected_error_sends_no_exception_text(cashier, store, monkeypatch
     assert response.json["code"] == "internal_error"
     assert "secret" not in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_a_late_evening_sale_counts_on_the_store_business_date(cashier, store, monkeypatch) -> None:
+    from datetime import UTC, datetime
+
+    store.add_product("T-A", 1000)
+    late = datetime(2026, 1, 2, 4, 30, tzinfo=UTC)  # 23:30 on 1 January in Montreal
+    monkeypatch.setattr("store_node.sales.operations.utcnow", lambda: late)
+    sale = cashier.sell([{"sku": "T-A", "qty": 1}]).json
+    assert sale["business_date"] == "2026-01-01"
+    assert sale["occurred_at"] == "2026-01-02T04:30:00.000Z"
+    assert cashier.get("/reports/daily?date=2026-01-01").json["sales_count"] == 1
+    assert cashier.get("/reports/daily?date=2026-01-02").json["sales_count"] == 0

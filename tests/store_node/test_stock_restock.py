@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+
 from store_node.db import open_existing
 from store_node.restock.operations import apply_decision
 from store_node.stock.operations import apply_central_stock
@@ -113,3 +117,25 @@ def test_receive_only_once_shipped_and_stock_goes_up(cashier, store, data_dir) -
     assert again.status_code == 409
     assert store.on_hand("GRO-002") == before + 24
     assert cashier.post("/restock-requests/nope/receive", {"qty": 1}).status_code == 404
+
+
+def test_the_ledger_replays_to_the_balances(cashier, store_manager, store, data_dir) -> None:
+    sale = cashier.sell([{"sku": "GRO-003", "qty": 2}, {"sku": "SNK-004", "qty": 1}]).json
+    cashier.post("/returns", {"sale_id": sale["id"], "lines": [{"sku": "GRO-003", "qty": 1}]})
+    store_manager.post("/stock/adjustments", {"sku": "SNK-004", "delta": -1, "reason": "broken"})
+    store_manager.post("/stock/adjustments", {"sku": "GRO-003", "counted": 11})
+    sums = dict(store.rows("SELECT sku, sum(delta) FROM stock_movements GROUP BY sku"))
+    assert sums == store.stock_snapshot()
+    for sku in ("GRO-003", "SNK-004"):
+        rows = store.rows("SELECT delta, balance_after FROM stock_movements WHERE sku = ?"
+                          " ORDER BY id", (sku,))
+        running = 0
+        for delta, balance in rows:
+            running += delta
+            assert running == balance
+    conn = store.connect()
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("DELETE FROM stock_movements")
+    finally:
+        conn.close()
