@@ -39,7 +39,7 @@ class PaymentArgs(Schema):
         validate=validate.OneOf(TENDERS, error="Unknown tender: use cash or card."),
     )
     amount_cents = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=100_000_000)
+        required=True, strict=True, validate=validate.Range(min=1, max=100_000_000_000)
     )
 
 
