@@ -15,9 +15,3 @@ class PageArgs(Schema):
 class DateArgs(Schema):
     date = fields.Date(load_default=None, metadata={"description": "business date, YYYY-MM-DD"})
 
-
-class ErrorBody(Schema):
-    code = fields.String()
-    status = fields.Integer()
-    message = fields.String()
-    errors = fields.Dict()

@@ -35,6 +35,7 @@ class SessionSchema(Schema):
 class Session(MethodView):
     @blp.arguments(SessionArgs)
     @blp.response(200, SessionSchema)
+    @blp.doc(security=[])
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Sign in with a username and password; the token goes in ``Authorization: Bearer``."""
         node = current_node()
