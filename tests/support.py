@@ -29,10 +29,27 @@ def psycopg_url(url: str) -> str:
 
 @contextmanager
 def live_server(wsgi_app, port: int | None = None, threads: int = 8) -> Iterator[str]:
-    """Serve a WSGI app with waitress on 127.0.0.1 in a thread; yields its base URL."""
+    """Serve a WSGI app with waitress on 127.0.0.1 in a thread; yields its base URL.
+
+    Closing a waitress server from another thread while its loop polls can raise in the
+    server thread (a closed descriptor); here the loop notices a stop flag and closes
+    everything from its own thread.
+    """
     port = port or free_port()
-    server = create_server(wsgi_app, host="127.0.0.1", port=port, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = create_server(wsgi_app, host="127.0.0.1", port=port, threads=threads,
+                           connection_limit=2000, asyncore_use_poll=True)
+    stop = threading.Event()
+
+    def loop() -> None:
+        try:
+            while not stop.is_set():
+                server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+        finally:
+            server.task_dispatcher.shutdown()
+            for channel in list(server._map.values()):
+                channel.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 10
@@ -45,16 +62,5 @@ def live_server(wsgi_app, port: int | None = None, threads: int = 8) -> Iterator
     try:
         yield base
     finally:
-        stop_server(server)
-        thread.join(timeout=5)
-
-
-def stop_server(server) -> None:
-    """Stop a waitress server run in a thread: its listener and every kept-alive connection."""
-    server.close()
-    for channel in list(server._map.values()):
-        try:
-            channel.close()
-        except OSError:
-            pass
-    server.task_dispatcher.shutdown(timeout=5)
+        stop.set()
+        thread.join(timeout=10)

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from tests.store_node.live import serve
+from tests.support import live_server as serve
 from tests.support import free_port
 
 TILLS = 6

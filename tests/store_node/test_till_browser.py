@@ -7,7 +7,7 @@ import re
 import pytest
 
 from common import demo_data
-from tests.store_node.live import serve
+from tests.support import live_server as serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
