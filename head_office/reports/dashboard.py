@@ -4,6 +4,7 @@ the stock balances and the sync state only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -62,7 +63,22 @@ def reconcile(session: Session, store_id: int, reported: dict[str, Any] | None,
     return out
 
 
-def dashboard(session: Session, now: datetime | None = None, alert_limit: int = 50) -> dict[str, Any]:
+DailySource = Callable[[Session, date, date], Iterable[Any]]
+
+
+def projected_days(session: Session, first: date, last: date) -> Iterable[DailyStoreSales]:
+    """Per store and business date totals, from the projection (the default source)."""
+    return session.scalars(select(DailyStoreSales).where(DailyStoreSales.business_date.between(first, last)))
+
+
+def dashboard(
+    session: Session,
+    now: datetime | None = None,
+    alert_limit: int = 50,
+    daily_source: DailySource = projected_days,
+) -> dict[str, Any]:
+    """``daily_source`` gives rows shaped like ``DailyStoreSales`` (the benchmark swaps in one
+    computed from the sales and returns tables to compare)."""
     now = now or utcnow()
     stores = list(session.scalars(select(Store).where(Store.active.is_(True)).order_by(Store.id)))
     today = {s.id: business_date(now, s.timezone) for s in stores}
@@ -70,9 +86,8 @@ def dashboard(session: Session, now: datetime | None = None, alert_limit: int = 
         return {"as_of": isoformat_z(now), "stores": [], "days": []}
     first = min(today.values()) - timedelta(days=29)
     last = max(today.values())
-    d = DailyStoreSales
-    daily: dict[int, dict[date, DailyStoreSales]] = {}
-    for row in session.scalars(select(d).where(d.business_date.between(first, last))):
+    daily: dict[int, dict[date, Any]] = {}
+    for row in daily_source(session, first, last):
         daily.setdefault(row.store_id, {})[row.business_date] = row
 
     alerts: dict[int, dict[str, list[dict[str, Any]]]] = {s.id: {"stock_outs": [], "overstock": []} for s in stores}
@@ -110,7 +125,7 @@ def dashboard(session: Session, now: datetime | None = None, alert_limit: int = 
         days = daily.get(s.id, {})
         t = today[s.id]
 
-        def window(n: int, days: dict[date, DailyStoreSales] = days, t: date = t) -> list[DailyStoreSales]:
+        def window(n: int, days: dict[date, Any] = days, t: date = t) -> list[Any]:
             return [row for day, row in days.items() if t - timedelta(days=n - 1) <= day <= t]
 
         today_rows, rows_7, rows_30 = window(1), window(7), window(30)
