@@ -17,9 +17,13 @@ knows: HTTP 409 ``unknown_cursor``.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+import fastjsonschema
+from marshmallow import Schema, fields, validate
+
+from common.clock import parse_instant
 
 PROTOCOL_VERSION = 1
 MAX_EVENTS_PER_PUSH = 1000
@@ -45,193 +49,285 @@ UNKNOWN_CURSOR = "unknown_cursor"
 MALFORMED = "validation_failed"
 
 MAX_INT = 2**31 - 1
-_cents: dict[str, Any] = {"strict": True, "validate": validate.Range(min=-MAX_INT, max=MAX_INT)}
-_count: dict[str, Any] = {"strict": True, "validate": validate.Range(min=1, max=1_000_000)}
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# An instant with its offset (or Z): times travel in UTC.
+INSTANT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class _Payload(Schema):
-    """Event payloads: required fields must be there and right; extra fields are kept in the
-    raw event (head office stores it whole) but ignored, so a store can add detail safely."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-
-class SaleLinePayload(_Payload):
-    line_no = fields.Integer(required=True, **_count)
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    name = fields.String(required=True, validate=validate.Length(max=200))
-    qty = fields.Integer(required=True, **_count)
-    unit_price_cents = fields.Integer(required=True, **_cents)
-    discount_cents = fields.Integer(required=True, **_cents)
-    net_cents = fields.Integer(required=True, **_cents)
-    tax_class = fields.String(required=True, validate=validate.OneOf(["standard", "exempt"]))
-
-
-class PaymentPayload(_Payload):
-    tender = fields.String(required=True, validate=validate.OneOf(["cash", "card"]))
-    amount_cents = fields.Integer(required=True, **_cents)
-
-
-class SalePayload(_Payload):
-    id = fields.UUID(required=True)
-    receipt_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    store_id = fields.Integer(required=True, strict=True)
-    cashier = fields.String(required=True, validate=validate.Length(max=64))
-    occurred_at = fields.AwareDateTime(required=True)
-    business_date = fields.Date(required=True)
-    needs_count = fields.Boolean(load_default=False)
-    subtotal_cents = fields.Integer(required=True, **_cents)
-    discount_cents = fields.Integer(load_default=0, **_cents)
-    tax_cents = fields.Integer(required=True, **_cents)
-    taxes = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), load_default=dict)
-    total_cents = fields.Integer(required=True, **_cents)
-    change_cents = fields.Integer(load_default=0, **_cents)
-    lines = fields.List(
-        fields.Nested(SaleLinePayload), required=True, validate=validate.Length(min=1, max=500)
-    )
-    payments = fields.List(fields.Nested(PaymentPayload), load_default=list)
-
-    @validates_schema
-    def totals_add_up(self, data: dict[str, Any], **_: Any) -> None:
-        if data["total_cents"] != data["subtotal_cents"] + data["tax_cents"]:
-            raise ValidationError("total_cents must be subtotal_cents + tax_cents", "total_cents")
-        for line in data["lines"]:
-            if line["net_cents"] != line["qty"] * line["unit_price_cents"] - line["discount_cents"]:
-                raise ValidationError(
-                    f"line {line['line_no']}: net_cents must be qty x unit price - discount", "lines"
-                )
-        if sum(line["net_cents"] for line in data["lines"]) != data["subtotal_cents"]:
-            raise ValidationError("subtotal_cents must be the sum of the lines' net_cents", "subtotal_cents")
-
-
-class ReturnLinePayload(_Payload):
-    sale_line_no = fields.Integer(required=True, **_count)
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    qty = fields.Integer(required=True, **_count)
-    net_cents = fields.Integer(required=True, **_cents)
-    tax_cents = fields.Integer(load_default=0, **_cents)
-
-
-class ReturnPayload(_Payload):
-    id = fields.UUID(required=True)
-    sale_id = fields.UUID(required=True)
-    receipt_number = fields.String(load_default=None, allow_none=True)
-    store_id = fields.Integer(required=True, strict=True)
-    cashier = fields.String(required=True, validate=validate.Length(max=64))
-    occurred_at = fields.AwareDateTime(required=True)
-    business_date = fields.Date(required=True)
-    subtotal_cents = fields.Integer(required=True, **_cents)
-    tax_cents = fields.Integer(required=True, **_cents)
-    taxes = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), load_default=dict)
-    refund_cents = fields.Integer(required=True, **_cents)
-    lines = fields.List(
-        fields.Nested(ReturnLinePayload), required=True, validate=validate.Length(min=1, max=500)
-    )
-    refunds = fields.List(fields.Nested(PaymentPayload), load_default=list)
-
-    @validates_schema
-    def totals_add_up(self, data: dict[str, Any], **_: Any) -> None:
-        if data["refund_cents"] != data["subtotal_cents"] + data["tax_cents"]:
-            raise ValidationError("refund_cents must be subtotal_cents + tax_cents", "refund_cents")
-
-
-class RestockRequestPayload(_Payload):
-    id = fields.UUID(required=True)
-    store_id = fields.Integer(required=True, strict=True)
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100_000))
-    requested_by = fields.String(load_default="", validate=validate.Length(max=64))
-    occurred_at = fields.AwareDateTime(required=True)
-
-
-class ReceiptConfirmationPayload(_Payload):
-    request_id = fields.UUID(required=True)
-    store_id = fields.Integer(required=True, strict=True)
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    qty_received = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1_000_000))
-    occurred_at = fields.AwareDateTime(required=True)
-    by = fields.String(load_default="", validate=validate.Length(max=64))
-
-
-class StockCountPayload(_Payload):
-    store_id = fields.Integer(required=True, strict=True)
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    counted = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10_000_000))
-    previous = fields.Integer(load_default=None, allow_none=True, strict=True)
-    delta = fields.Integer(load_default=None, allow_none=True, strict=True)
-    occurred_at = fields.AwareDateTime(required=True)
-    by = fields.String(load_default="", validate=validate.Length(max=64))
-
-
-class StockAdjustmentPayload(_Payload):
-    store_id = fields.Integer(required=True, strict=True)
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    delta = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=-10_000_000, max=10_000_000)
-    )
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
-    occurred_at = fields.AwareDateTime(required=True)
-    by = fields.String(load_default="", validate=validate.Length(max=64))
-
-
-PAYLOAD_SCHEMAS: dict[str, type[Schema]] = {
-    "sale": SalePayload,
-    "return": ReturnPayload,
-    "restock_request": RestockRequestPayload,
-    "receipt_confirmation": ReceiptConfirmationPayload,
-    "stock_count": StockCountPayload,
-    "stock_adjustment": StockAdjustmentPayload,
+# Wire schemas, as JSON Schema (draft 7): compiled once by fastjsonschema into plain Python,
+# fast enough to check a day's worth of events as they arrive. Event payloads must hold these
+# fields; extra fields are allowed (kept in the raw event head office stores) so a store can
+# add detail without breaking older head offices.
+_uuid = {"type": "string", "pattern": UUID_PATTERN}
+_instant = {"type": "string", "pattern": INSTANT_PATTERN}
+_date = {"type": "string", "pattern": DATE_PATTERN}
+_cents = {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT}
+_count = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+_sku = {"type": "string", "minLength": 1, "maxLength": 64}
+_who = {"type": "string", "maxLength": 64}
+_store = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+_taxes = {"type": "object", "additionalProperties": {"type": "integer"}}
+_tender = {
+    "type": "object",
+    "required": ["tender", "amount_cents"],
+    "properties": {"tender": {"enum": ["cash", "card"]}, "amount_cents": _cents},
 }
-_payload_instances = {name: cls() for name, cls in PAYLOAD_SCHEMAS.items()}
+
+PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
+    "sale": {
+        "type": "object",
+        "required": [
+            "id",
+            "receipt_number",
+            "store_id",
+            "cashier",
+            "occurred_at",
+            "business_date",
+            "subtotal_cents",
+            "tax_cents",
+            "total_cents",
+            "lines",
+        ],
+        "properties": {
+            "id": _uuid,
+            "receipt_number": {"type": "string", "minLength": 1, "maxLength": 32},
+            "store_id": _store,
+            "cashier": _who,
+            "occurred_at": _instant,
+            "business_date": _date,
+            "needs_count": {"type": "boolean"},
+            "subtotal_cents": _cents,
+            "discount_cents": _cents,
+            "tax_cents": _cents,
+            "taxes": _taxes,
+            "total_cents": _cents,
+            "change_cents": _cents,
+            "lines": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 500,
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "line_no",
+                        "sku",
+                        "name",
+                        "qty",
+                        "unit_price_cents",
+                        "discount_cents",
+                        "net_cents",
+                        "tax_class",
+                    ],
+                    "properties": {
+                        "line_no": _count,
+                        "sku": _sku,
+                        "name": {"type": "string", "maxLength": 200},
+                        "qty": _count,
+                        "unit_price_cents": _cents,
+                        "discount_cents": _cents,
+                        "net_cents": _cents,
+                        "tax_class": {"enum": ["standard", "exempt"]},
+                    },
+                },
+            },
+            "payments": {"type": "array", "maxItems": 50, "items": _tender},
+        },
+    },
+    "return": {
+        "type": "object",
+        "required": [
+            "id",
+            "sale_id",
+            "store_id",
+            "cashier",
+            "occurred_at",
+            "business_date",
+            "subtotal_cents",
+            "tax_cents",
+            "refund_cents",
+            "lines",
+        ],
+        "properties": {
+            "id": _uuid,
+            "sale_id": _uuid,
+            "receipt_number": {"type": ["string", "null"]},
+            "store_id": _store,
+            "cashier": _who,
+            "occurred_at": _instant,
+            "business_date": _date,
+            "subtotal_cents": _cents,
+            "tax_cents": _cents,
+            "taxes": _taxes,
+            "refund_cents": _cents,
+            "lines": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 500,
+                "items": {
+                    "type": "object",
+                    "required": ["sale_line_no", "sku", "qty", "net_cents"],
+                    "properties": {
+                        "sale_line_no": _count,
+                        "sku": _sku,
+                        "qty": _count,
+                        "net_cents": _cents,
+                        "tax_cents": _cents,
+                    },
+                },
+            },
+            "refunds": {"type": "array", "maxItems": 50, "items": _tender},
+        },
+    },
+    "restock_request": {
+        "type": "object",
+        "required": ["id", "store_id", "sku", "qty", "occurred_at"],
+        "properties": {
+            "id": _uuid,
+            "store_id": _store,
+            "sku": _sku,
+            "qty": {"type": "integer", "minimum": 1, "maximum": 100_000},
+            "requested_by": _who,
+            "occurred_at": _instant,
+        },
+    },
+    "receipt_confirmation": {
+        "type": "object",
+        "required": ["request_id", "store_id", "sku", "qty_received", "occurred_at"],
+        "properties": {
+            "request_id": _uuid,
+            "store_id": _store,
+            "sku": _sku,
+            "qty_received": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+            "occurred_at": _instant,
+            "by": _who,
+        },
+    },
+    "stock_count": {
+        "type": "object",
+        "required": ["store_id", "sku", "counted", "occurred_at"],
+        "properties": {
+            "store_id": _store,
+            "sku": _sku,
+            "counted": {"type": "integer", "minimum": 0, "maximum": 10_000_000},
+            "previous": {"type": ["integer", "null"]},
+            "delta": {"type": ["integer", "null"]},
+            "occurred_at": _instant,
+            "by": _who,
+        },
+    },
+    "stock_adjustment": {
+        "type": "object",
+        "required": ["store_id", "sku", "delta", "occurred_at"],
+        "properties": {
+            "store_id": _store,
+            "sku": _sku,
+            "delta": {"type": "integer", "minimum": -10_000_000, "maximum": 10_000_000},
+            "reason": {"type": "string", "maxLength": 500},
+            "occurred_at": _instant,
+            "by": _who,
+        },
+    },
+}
+
+PUSH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["protocol", "store_id", "events"],
+    "additionalProperties": False,
+    "properties": {
+        "protocol": {"type": "integer"},
+        "store_id": _store,
+        "status": {
+            "type": ["object", "null"],
+            "properties": {
+                "pending_events": {"type": "integer", "minimum": 0},
+                "oldest_pending_age_s": {"type": ["integer", "null"], "minimum": 0},
+                "totals": {"type": ["object", "null"]},
+            },
+        },
+        "events": {
+            "type": "array",
+            "maxItems": MAX_EVENTS_PER_PUSH,
+            "items": {
+                "type": "object",
+                "required": ["event_id", "seq", "type", "occurred_at", "payload"],
+                "additionalProperties": False,
+                "properties": {
+                    "event_id": _uuid,
+                    "seq": {"type": "integer", "minimum": 1, "maximum": 2**62},
+                    "type": {"enum": list(EVENT_TYPES)},
+                    "occurred_at": _instant,
+                    "payload": {"type": "object"},
+                },
+                "allOf": [
+                    {
+                        "if": {"properties": {"type": {"const": name}}},
+                        "then": {"properties": {"payload": schema}},
+                    }
+                    for name, schema in PAYLOAD_SCHEMAS.items()
+                ],
+            },
+        },
+    },
+}
+
+_check_push = fastjsonschema.compile(PUSH_SCHEMA)
 
 
-class EventSchema(_Strict):
-    event_id = fields.UUID(required=True)
-    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**62))
-    type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
-    occurred_at = fields.AwareDateTime(required=True)
-    payload = fields.Dict(required=True)
+class WireError(ValueError):
+    """A malformed push: ``errors`` maps the place at fault to what is wrong."""
 
-    @validates_schema
-    def payload_fits_type(self, data: dict[str, Any], **_: Any) -> None:
-        schema = _payload_instances.get(data.get("type", ""))
-        if schema is None:
-            return
-        errors = schema.validate(data["payload"])
-        if errors:
-            raise ValidationError(errors, "payload")
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
 
 
-class PushStatusSchema(Schema):
-    """What the store says of itself on each push (shown on the dashboard)."""
-
-    pending_events = fields.Integer(strict=True, validate=validate.Range(min=0))
-    oldest_pending_age_s = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
-    totals = fields.Dict(allow_none=True)
+def _place(name: str) -> str:
+    return name[5:] if name.startswith("data.") else ("body" if name == "data" else name)
 
 
-class PushRequestSchema(_Strict):
-    protocol = fields.Integer(required=True, strict=True)
-    store_id = fields.Integer(required=True, strict=True)
-    events = fields.List(
-        fields.Nested(EventSchema), required=True, validate=validate.Length(max=MAX_EVENTS_PER_PUSH)
-    )
-    status = fields.Nested(PushStatusSchema, load_default=None, allow_none=True)
+def load_push(body: Any) -> dict[str, Any]:
+    """Check a push request; returns it with ``event_id`` as UUID and ``occurred_at`` as datetime
+    on each event (payloads stay as sent). Raises :class:`WireError`."""
+    try:
+        _check_push(body)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        raise WireError({_place(exc.name): [exc.message.replace(exc.name, "the value")]}) from None
+    events = body["events"]
+    errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    loaded = []
+    for index, event in enumerate(events):
+        if index and event["seq"] != events[index - 1]["seq"] + 1:
+            errors["events"] = ["events must be in seq order with no gap inside a batch"]
+        if event["event_id"] in seen:
+            errors["events"] = ["an event_id appears twice in the batch"]
+        seen.add(event["event_id"])
+        problem = _totals_problem(event["type"], event["payload"])
+        if problem:
+            errors[f"events[{index}].payload"] = [problem]
+        try:
+            occurred_at = parse_instant(event["occurred_at"])
+        except ValueError:
+            errors[f"events[{index}].occurred_at"] = ["not a valid instant"]
+            continue
+        loaded.append({**event, "event_id": uuid.UUID(event["event_id"]), "occurred_at": occurred_at})
+    if errors:
+        raise WireError(errors)
+    return {**body, "events": loaded}
 
-    @validates_schema
-    def seqs_are_contiguous(self, data: dict[str, Any], **_: Any) -> None:
-        seqs = [event["seq"] for event in data.get("events", [])]
-        if any(b != a + 1 for a, b in zip(seqs, seqs[1:], strict=False)):
-            raise ValidationError("events must be in seq order with no gap inside a batch", "events")
-        ids = [event["event_id"] for event in data.get("events", [])]
-        if len(set(ids)) != len(ids):
-            raise ValidationError("an event_id appears twice in the batch", "events")
+
+def _totals_problem(event_type: str, p: dict[str, Any]) -> str | None:
+    if event_type == "sale":
+        if p["total_cents"] != p["subtotal_cents"] + p["tax_cents"]:
+            return "total_cents must be subtotal_cents + tax_cents"
+        for line in p["lines"]:
+            if line["net_cents"] != line["qty"] * line["unit_price_cents"] - line["discount_cents"]:
+                return f"line {line['line_no']}: net_cents must be qty x unit price - discount"
+        if sum(line["net_cents"] for line in p["lines"]) != p["subtotal_cents"]:
+            return "subtotal_cents must be the sum of the lines' net_cents"
+    elif event_type == "return" and p["refund_cents"] != p["subtotal_cents"] + p["tax_cents"]:
+        return "refund_cents must be subtotal_cents + tax_cents"
+    return None
 
 
 class PushResponseSchema(Schema):

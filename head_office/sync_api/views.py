@@ -17,7 +17,8 @@ from sync.protocol import (
     PROTOCOL_VERSION,
     WRONG_STORE,
     ChangesArgs,
-    PushRequestSchema,
+    WireError,
+    load_push,
 )
 
 from ..models import Store, StoreSyncState
@@ -28,7 +29,6 @@ from .push import push
 
 blp = Blueprint("sync", __name__, url_prefix="/sync/v1", description="Store sync (protocol v1)")
 
-_push_schema = PushRequestSchema()
 _changes_args = ChangesArgs()
 
 
@@ -69,9 +69,9 @@ def push_events():
     _check_protocol(body.get("protocol"))
     _check_store(store, body.get("store_id"))
     try:
-        loaded = _push_schema.load(body)
-    except ValidationError as exc:
-        raise ValidationFailed("Malformed push: nothing was applied.", errors=exc.messages_dict) from exc
+        loaded = load_push(body)
+    except WireError as exc:
+        raise ValidationFailed(f"Malformed push, nothing was applied: {exc}", errors=exc.errors) from exc
     result = push(session, store.id, loaded["events"], body["events"], loaded.get("status"))
     session.commit()
     g.sync_store_id = store.id
