@@ -24,7 +24,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -100,18 +100,57 @@ def load_history(session: Session, days: int, per_day: int, today: date) -> dict
                         lines.append((line_no, product, qty, qty * product.price_cents))
                     subtotal = sum(line[3] for line in lines)
                     gst, qst = gst_qst(sum(line[3] for line in lines if line[1].tax_class == "standard"))
-                    sale_rows.append((
-                        sale_id, store.id, f"{store.code}-{receipt:07d}", "bench", at, day, subtotal, 0,
-                        gst + qst, json.dumps({"gst": gst, "qst": qst}), subtotal + gst + qst, 0, False))
+                    sale_rows.append(
+                        (
+                            sale_id,
+                            store.id,
+                            f"{store.code}-{receipt:07d}",
+                            "bench",
+                            at,
+                            day,
+                            subtotal,
+                            0,
+                            gst + qst,
+                            json.dumps({"gst": gst, "qst": qst}),
+                            subtotal + gst + qst,
+                            0,
+                            False,
+                        )
+                    )
                     for line_no, product, qty, net in lines:
-                        line_rows.append((sale_id, line_no, product.id, product.sku, product.name, qty,
-                                          product.price_cents, 0, net, product.tax_class))
+                        line_rows.append(
+                            (
+                                sale_id,
+                                line_no,
+                                product.id,
+                                product.sku,
+                                product.name,
+                                qty,
+                                product.price_cents,
+                                0,
+                                net,
+                                product.tax_class,
+                            )
+                        )
                     if rng.random() < 0.005 and day < today:
                         line_no, product, qty, net = lines[0]
                         tax = sum(gst_qst(net)) if product.tax_class == "standard" else 0
                         return_id = uuid.UUID(int=rng.getrandbits(128), version=4)
-                        returns.append((return_id, sale_id, store.id, "bench", at + timedelta(days=1),
-                                        day + timedelta(days=1), net, tax, "{}", net + tax, "[]"))
+                        returns.append(
+                            (
+                                return_id,
+                                sale_id,
+                                store.id,
+                                "bench",
+                                at + timedelta(days=1),
+                                day + timedelta(days=1),
+                                net,
+                                tax,
+                                "{}",
+                                net + tax,
+                                "[]",
+                            )
+                        )
                         return_lines.append((return_id, 1, line_no, product.id, product.sku, qty, net, tax))
             with cur.copy(
                 "COPY sales (id, store_id, receipt_number, cashier, occurred_at, business_date, subtotal_cents,"
@@ -127,12 +166,16 @@ def load_history(session: Session, days: int, per_day: int, today: date) -> dict
                     copy.write_row(row)
             counts["sales"] += len(sale_rows)
             counts["lines"] += len(line_rows)
-        with cur.copy("COPY returns (id, sale_id, store_id, cashier, occurred_at, business_date, subtotal_cents,"
-                      " tax_cents, taxes, refund_cents, refunds) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY returns (id, sale_id, store_id, cashier, occurred_at, business_date, subtotal_cents,"
+            " tax_cents, taxes, refund_cents, refunds) FROM STDIN"
+        ) as copy:
             for row in returns:
                 copy.write_row(row)
-        with cur.copy("COPY return_lines (return_id, idx, sale_line_no, product_id, sku, qty, net_cents,"
-                      " tax_cents) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY return_lines (return_id, idx, sale_line_no, product_id, sku, qty, net_cents,"
+            " tax_cents) FROM STDIN"
+        ) as copy:
             for row in return_lines:
                 copy.write_row(row)
     counts["returns"] = len(returns)
@@ -188,15 +231,17 @@ def raw_report(session: Session, start: date, end: date) -> dict[str, Any]:
         products.setdefault(store_id, []).append((sku, int(qty), int(cents)))
     for row in session.execute(RAW_TOTALS, args):
         top = sorted(products.get(row.store_id, []), key=lambda p: (-p[1], -p[2], p[0]))[:10]
-        stores.append({
-            "store_id": row.store_id,
-            "revenue_cents": int(row.sales_cents - row.returns_cents),
-            "tax_cents": int(row.tax_cents - row.returns_tax),
-            "sales_count": int(row.sales_count),
-            "units": int(row.units - row.units_returned),
-            "returns_cents": int(row.returns_cents),
-            "top": [(sku, qty) for sku, qty, _ in top],
-        })
+        stores.append(
+            {
+                "store_id": row.store_id,
+                "revenue_cents": int(row.sales_cents - row.returns_cents),
+                "tax_cents": int(row.tax_cents - row.returns_tax),
+                "sales_count": int(row.sales_count),
+                "units": int(row.units - row.units_returned),
+                "returns_cents": int(row.returns_cents),
+                "top": [(sku, qty) for sku, qty, _ in top],
+            }
+        )
     days = {d.isoformat(): int(c) for d, c in session.execute(RAW_DAYS, args)}
     return {"stores": stores, "days": days}
 
@@ -204,8 +249,10 @@ def raw_report(session: Session, start: date, end: date) -> dict[str, Any]:
 def comparable(report: dict[str, Any]) -> dict[str, Any]:
     keys = ("store_id", "revenue_cents", "tax_cents", "sales_count", "units", "returns_cents")
     return {
-        "stores": [{**{k: s[k] for k in keys}, "top": [(p["sku"], p["qty"]) for p in s["top_products"]]}
-                   for s in report["stores"]],
+        "stores": [
+            {**{k: s[k] for k in keys}, "top": [(p["sku"], p["qty"]) for p in s["top_products"]]}
+            for s in report["stores"]
+        ],
         "days": {d["date"]: d["revenue_cents"] for d in report["days"] if d["revenue_cents"]},
     }
 
@@ -224,15 +271,25 @@ GROUP BY store_id, business_date
 
 def raw_days(session: Session, first: date, last: date) -> list[DailyStoreSales]:
     return [
-        DailyStoreSales(store_id=r.store_id, business_date=r.business_date, sales_count=int(r.sales_count),
-                        sales_cents=int(r.sales_cents), sales_tax_cents=int(r.sales_tax_cents),
-                        returns_cents=int(r.returns_cents), returns_tax_cents=int(r.returns_tax_cents),
-                        units_sold=0, units_returned=0, returns_count=0)
+        DailyStoreSales(
+            store_id=r.store_id,
+            business_date=r.business_date,
+            sales_count=int(r.sales_count),
+            sales_cents=int(r.sales_cents),
+            sales_tax_cents=int(r.sales_tax_cents),
+            returns_cents=int(r.returns_cents),
+            returns_tax_cents=int(r.returns_tax_cents),
+            units_sold=0,
+            units_returned=0,
+            returns_count=0,
+        )
         for r in session.execute(RAW_DAILY, {"a": first, "b": last})
     ]
 
 
-def timed(factory: Callable[[], Session], work: Callable[[Session], Any], runs: int) -> tuple[list[float], Any]:
+def timed(
+    factory: Callable[[], Session], work: Callable[[Session], Any], runs: int
+) -> tuple[list[float], Any]:
     result = None
     samples = []
     with factory() as session:
@@ -256,7 +313,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--sales-per-day", type=int, default=300)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--keep", action="store_true", help="Reuse the loaded history if the database has it.")
+    parser.add_argument(
+        "--keep", action="store_true", help="Reuse the loaded history if the database has it."
+    )
     args = parser.parse_args()
 
     url, cleanup = database_url()
@@ -277,13 +336,17 @@ def main() -> None:
                 counts = load_history(session, args.days, args.sales_per_day, today)
                 session.commit()
                 load_s = time.perf_counter() - t0
-                print(f"Loaded {counts['sales']:,} sales, {counts['lines']:,} lines, {counts['returns']:,} returns "
-                      f"by COPY in {load_s:.1f} s ({counts['sales'] / load_s:,.0f} sales/s)")
+                print(
+                    f"Loaded {counts['sales']:,} sales, {counts['lines']:,} lines, {counts['returns']:,} returns "
+                    f"by COPY in {load_s:.1f} s ({counts['sales'] / load_s:,.0f} sales/s)"
+                )
                 t0 = time.perf_counter()
                 built = projections.rebuild(session)
                 session.commit()
-                print(f"Built projections ({built['store_days']:,} store-days, {built['product_days']:,} "
-                      f"product-days) with INSERT ... SELECT in {time.perf_counter() - t0:.1f} s")
+                print(
+                    f"Built projections ({built['store_days']:,} store-days, {built['product_days']:,} "
+                    f"product-days) with INSERT ... SELECT in {time.perf_counter() - t0:.1f} s"
+                )
                 session.execute(text("ANALYZE"))
                 session.commit()
             lines = session.scalar(text("SELECT count(*) FROM sale_lines"))
@@ -293,13 +356,21 @@ def main() -> None:
         report_raw, raw = timed(factory, lambda s: raw_report(s, start, end), args.runs)
         assert comparable(report) == raw, "the projections and the sale lines disagree on the 30-day report"
         dash_proj, dash = timed(factory, lambda s: dashboard(s, now=now), args.runs)
-        dash_raw, dash_lines = timed(factory, lambda s: dashboard(s, now=now, daily_source=raw_days), args.runs)
-        strip = [{k: v for k, v in row.items() if k.startswith("revenue") or k.startswith("sales_count")}
-                 for row in dash["stores"]]
-        assert strip == [{k: v for k, v in row.items() if k.startswith("revenue") or k.startswith("sales_count")}
-                         for row in dash_lines["stores"]], "the dashboards disagree"
+        dash_raw, dash_lines = timed(
+            factory, lambda s: dashboard(s, now=now, daily_source=raw_days), args.runs
+        )
+        strip = [
+            {k: v for k, v in row.items() if k.startswith("revenue") or k.startswith("sales_count")}
+            for row in dash["stores"]
+        ]
+        assert strip == [
+            {k: v for k, v in row.items() if k.startswith("revenue") or k.startswith("sales_count")}
+            for row in dash_lines["stores"]
+        ], "the dashboards disagree"
 
-        print(f"\n{lines:,} sale lines; 30-day report {start}..{end}; {args.runs} timed runs each (after 3 warm-up)")
+        print(
+            f"\n{lines:,} sale lines; 30-day report {start}..{end}; {args.runs} timed runs each (after 3 warm-up)"
+        )
         print(f"{'':34}{'median ms':>10}{'p95 ms':>10}{'target':>10}")
         rows = [
             ("30-day report, projections", report_proj, "< 50"),
@@ -309,8 +380,10 @@ def main() -> None:
         ]
         for name, samples, target in rows:
             print(f"{name:34}{statistics.median(samples):10.1f}{p95(samples):10.1f}{target:>10}")
-        print(f"\nratio (sale lines / projections, medians): report x{statistics.median(report_raw) / statistics.median(report_proj):.0f}, "
-              f"dashboard x{statistics.median(dash_raw) / statistics.median(dash_proj):.1f}")
+        print(
+            f"\nratio (sale lines / projections, medians): report x{statistics.median(report_raw) / statistics.median(report_proj):.0f}, "
+            f"dashboard x{statistics.median(dash_raw) / statistics.median(dash_proj):.1f}"
+        )
         print("Both ways give the same figures (checked).")
         engine.dispose()
     finally:

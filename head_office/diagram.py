@@ -15,15 +15,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-from sqlalchemy import Column, MetaData, Table
+from sqlalchemy import Column, MetaData, Table, UniqueConstraint
 from sqlalchemy.dialects import postgresql
 
 from .models import Base
 
 TYPE_NAMES = {
-    "INTEGER": "int", "BIGINT": "bigint", "SMALLINT": "int", "VARCHAR": "string", "TEXT": "text",
-    "BOOLEAN": "bool", "DATE": "date", "DATETIME": "datetime", "TIMESTAMP": "datetime", "UUID": "uuid",
-    "JSONB": "json", "JSON": "json", "NUMERIC": "decimal", "TIMESTAMP WITH TIME ZONE": "datetime",
+    "INTEGER": "int",
+    "BIGINT": "bigint",
+    "SMALLINT": "int",
+    "VARCHAR": "string",
+    "TEXT": "text",
+    "BOOLEAN": "bool",
+    "DATE": "date",
+    "DATETIME": "datetime",
+    "TIMESTAMP": "datetime",
+    "UUID": "uuid",
+    "JSONB": "json",
+    "JSON": "json",
+    "NUMERIC": "decimal",
+    "TIMESTAMP WITH TIME ZONE": "datetime",
 }
 
 
@@ -47,13 +58,21 @@ def entities(metadata: MetaData | None = None) -> list[Entity]:
     out = []
     for table in metadata.sorted_tables:
         unique = {c.name for c in table.columns if c.unique} | {
-            cons.columns.keys()[0] for cons in table.constraints
-            if cons.__class__.__name__ == "UniqueConstraint" and len(cons.columns) == 1
+            cons.columns.keys()[0]
+            for cons in table.constraints
+            if isinstance(cons, UniqueConstraint) and len(cons.columns) == 1
         }
         columns = []
         for column in table.columns:
-            marks = [m for m, on in (("PK", column.primary_key), ("FK", bool(column.foreign_keys)),
-                                     ("UK", column.name in unique and not column.primary_key)) if on]
+            marks = [
+                m
+                for m, on in (
+                    ("PK", column.primary_key),
+                    ("FK", bool(column.foreign_keys)),
+                    ("UK", column.name in unique and not column.primary_key),
+                )
+                if on
+            ]
             columns.append((column.name, type_name(column), ",".join(marks)))
         refs = []
         for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name):
@@ -102,7 +121,7 @@ def layout(items: list[Entity], max_height: int = 1150) -> dict[str, tuple[float
     bands: dict[int, list[Entity]] = {}
     for entity in items:
         bands.setdefault(depth[entity.name], []).append(entity)
-    boxes = {}
+    boxes: dict[str, tuple[float, float, float, float]] = {}
     column = 0
     for _, members in sorted(bands.items()):
         y = float(MARGIN)
@@ -123,7 +142,8 @@ def svg(metadata: MetaData | None = None) -> str:
     width = max(x + w for x, _, w, _ in boxes.values()) + MARGIN
     height = max(y + h for _, y, _, h in boxes.values()) + MARGIN
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="domain-diagram" viewBox="0 0 {width:.0f} {height:.0f}" '
+        '<svg xmlns="http://www.w3.org/2000/svg" class="domain-diagram" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}" font-family="system-ui, sans-serif" font-size="12" '
         f'role="img" aria-label="Head-office domain model: {len(items)} entities">',
         "<title>Head-office domain model</title>",
@@ -155,17 +175,23 @@ def svg(metadata: MetaData | None = None) -> str:
     for entity in items:
         x, y, w, h = boxes[entity.name]
         out.append(f'<g class="entity" id="entity-{escape(entity.name)}">')
-        out.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" rx="5" fill="#fff" '
-                   'stroke="#334e68"/>')
+        out.append(
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" rx="5" fill="#fff" '
+            'stroke="#334e68"/>'
+        )
         out.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{HEAD_H}" rx="5" fill="#102a43"/>')
-        out.append(f'<text x="{x + 8:.0f}" y="{y + 17:.0f}" fill="#fff" font-weight="700">'
-                   f"{escape(entity.name)}</text>")
+        out.append(
+            f'<text x="{x + 8:.0f}" y="{y + 17:.0f}" fill="#fff" font-weight="700">'
+            f"{escape(entity.name)}</text>"
+        )
         for i, (name, kind, marks) in enumerate(entity.columns):
             ty = y + HEAD_H + ROW_H * i + 13
             weight = ' font-weight="700"' if "PK" in marks else ""
             out.append(f'<text x="{x + 8:.0f}" y="{ty:.0f}"{weight}>{escape(name)}</text>')
-            out.append(f'<text x="{x + w - 8:.0f}" y="{ty:.0f}" text-anchor="end" fill="#627d98">'
-                       f'{escape(kind)}{(" " + escape(marks)) if marks else ""}</text>')
+            out.append(
+                f'<text x="{x + w - 8:.0f}" y="{ty:.0f}" text-anchor="end" fill="#627d98">'
+                f"{escape(kind)}{(' ' + escape(marks)) if marks else ''}</text>"
+            )
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -60,12 +60,21 @@ def sale_payload(
     sale_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """A sale event payload as a store pushes it (loaded form: UUIDs, dates, datetimes)."""
-    lines = []
+    lines: list[dict[str, Any]] = []
     for n, item in enumerate(items, start=1):
         net = item.qty * item.unit_price_cents - item.discount_cents
-        lines.append({"line_no": n, "sku": item.sku, "name": item.name, "qty": item.qty,
-                      "unit_price_cents": item.unit_price_cents, "discount_cents": item.discount_cents,
-                      "net_cents": net, "tax_class": item.tax_class})
+        lines.append(
+            {
+                "line_no": n,
+                "sku": item.sku,
+                "name": item.name,
+                "qty": item.qty,
+                "unit_price_cents": item.unit_price_cents,
+                "discount_cents": item.discount_cents,
+                "net_cents": net,
+                "tax_class": item.tax_class,
+            }
+        )
     subtotal = sum(line["net_cents"] for line in lines)
     taxes = compute_taxes((line["tax_class"], line["net_cents"]) for line in lines).by_tax
     tax = sum(taxes.values())
@@ -80,7 +89,10 @@ def sale_payload(
         payments = [{"tender": tenders[0], "amount_cents": total}]
     else:
         cash = min(total, 2000)
-        payments = [{"tender": "cash", "amount_cents": cash}, {"tender": "card", "amount_cents": total - cash}]
+        payments = [
+            {"tender": "cash", "amount_cents": cash},
+            {"tender": "card", "amount_cents": total - cash},
+        ]
     return {
         "id": sale_id or uuid.uuid4(),
         "receipt_number": receipt_number,
@@ -115,8 +127,9 @@ def return_payload(
         line = by_no[line_no]
         net = line["net_cents"] * qty // line["qty"] if qty != line["qty"] else line["net_cents"]
         tax = compute_taxes([(line["tax_class"], net)]).total_cents
-        lines.append({"sale_line_no": line_no, "sku": line["sku"], "qty": qty, "net_cents": net,
-                      "tax_cents": tax})
+        lines.append(
+            {"sale_line_no": line_no, "sku": line["sku"], "qty": qty, "net_cents": net, "tax_cents": tax}
+        )
     subtotal = sum(line["net_cents"] for line in lines)
     tax = sum(line["tax_cents"] for line in lines)
     return {
@@ -151,8 +164,16 @@ HOURS = {0: (9, 21), 1: (9, 21), 2: (9, 21), 3: (9, 21), 4: (9, 22), 5: (9, 18),
 WEEKDAY_FACTOR = {0: 0.8, 1: 0.85, 2: 0.9, 3: 1.0, 4: 1.25, 5: 1.35, 6: 0.55}
 # Average sales a day, by store id (other stores get the last figure).
 STORE_VOLUME = {1: 42, 2: 36, 3: 30, 4: 24, 5: 32}
-CATEGORY_WEIGHT = {"Grocery": 6, "Snacks": 4, "Personal care": 2, "Household": 2, "Stationery": 1,
-                   "Hardware": 0.6, "Baby": 0.8, "Pets": 0.8}
+CATEGORY_WEIGHT = {
+    "Grocery": 6,
+    "Snacks": 4,
+    "Personal care": 2,
+    "Household": 2,
+    "Stationery": 1,
+    "Hardware": 0.6,
+    "Baby": 0.8,
+    "Pets": 0.8,
+}
 RETURN_RATE = 0.02
 DISCOUNT_RATE = 0.06
 KEEP_SOLD_DAYS = 2  # sales of the last two days are not compensated in stock: a few alerts show
@@ -238,8 +259,9 @@ def generate_history(
             rng = random.Random(f"comptoir-history:{store.id}:{day.isoformat()}")
             planned = _daily_count(rng, store.id, day, sales_per_day)
             instants = _instants(rng, day, store.timezone, planned)
-            existing = set(session.scalars(select(Sale.id).where(Sale.store_id == store.id,
-                                                                 Sale.business_date == day)))
+            existing = set(
+                session.scalars(select(Sale.id).where(Sale.store_id == store.id, Sale.business_date == day))
+            )
             for n, at in enumerate(instants, start=1):
                 items = _basket(rng, catalog, weights)
                 tender = rng.choices([("card",), ("cash",), ("cash", "card")], weights=[62, 33, 5])[0]
@@ -263,8 +285,14 @@ def generate_history(
                 if wants_return and returned_at <= now:
                     line = sale["lines"][rng.randrange(len(sale["lines"]))]
                     qty = rng.randint(1, line["qty"])
-                    ret = return_payload(sale, [(line["line_no"], qty)], returned_at, store.timezone, cashier,
-                                         uuid.uuid5(NAMESPACE, f"return:{sale_id}"))
+                    ret = return_payload(
+                        sale,
+                        [(line["line_no"], qty)],
+                        returned_at,
+                        store.timezone,
+                        cashier,
+                        uuid.uuid5(NAMESPACE, f"return:{sale_id}"),
+                    )
                     apply(session, store.id, "return", ret)
                     counts["returns"] += 1
                     if day <= today - timedelta(days=KEEP_SOLD_DAYS):
@@ -276,9 +304,18 @@ def generate_history(
         skus = {p.sku: p for p in by_id.values()}
         for sku, qty in sorted(compensate.items()):
             if qty > 0:
-                move_store_stock(session, store.id, skus[sku].id, qty, "opening", start, "history",
-                                 f"{store.code}:{first.isoformat()}", "seed",
-                                 note="stock the demo history sold before its last two days")
+                move_store_stock(
+                    session,
+                    store.id,
+                    skus[sku].id,
+                    qty,
+                    "opening",
+                    start,
+                    "history",
+                    f"{store.code}:{first.isoformat()}",
+                    "seed",
+                    note="stock the demo history sold before its last two days",
+                )
         if commit:
             session.commit()
     session.flush()
@@ -308,7 +345,9 @@ def generate_history_parallel(
 
     def one(store_id: int) -> dict[str, int]:
         with factory() as session:
-            return generate_history(session, days, now=now, store_ids=[store_id], progress=report, commit=True)
+            return generate_history(
+                session, days, now=now, store_ids=[store_id], progress=report, commit=True
+            )
 
     totals = {"sales": 0, "returns": 0, "skipped": 0}
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(store_ids) or 1))) as pool:

@@ -52,8 +52,11 @@ def _check_limits(reorder_point: int, max_stock: int) -> None:
 def create_product(session: Session, values: dict[str, Any], actor: str) -> Product:
     sku = values["sku"]
     if session.scalar(select(Product).where(Product.sku == sku)) is not None:
-        raise Conflict(f"A product with SKU {sku} already exists.", code="duplicate_sku",
-                       errors={"sku": ["Already exists."]})
+        raise Conflict(
+            f"A product with SKU {sku} already exists.",
+            code="duplicate_sku",
+            errors={"sku": ["Already exists."]},
+        )
     _check_barcode(session, values.get("barcode"), None)
     _check_limits(values.get("reorder_point", 0), values.get("max_stock", 0))
     product = Product(
@@ -82,7 +85,9 @@ def update_product(session: Session, sku: str, changes: dict[str, Any], actor: s
     """Apply ``changes`` (fields of EDITABLE); a no-op when nothing differs."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
-        raise ValidationFailed("Unknown or read-only fields.", errors={k: ["Cannot be changed."] for k in unknown})
+        raise ValidationFailed(
+            "Unknown or read-only fields.", errors={k: ["Cannot be changed."] for k in unknown}
+        )
     product = session.scalar(select(Product).where(Product.sku == sku).with_for_update())
     if product is None:
         raise NotFound(f"No product with SKU {sku}.", code="unknown_sku")
@@ -92,7 +97,9 @@ def update_product(session: Session, sku: str, changes: dict[str, Any], actor: s
         return product
     if "barcode" in changed:
         _check_barcode(session, changed["barcode"], product.id)
-    _check_limits(changed.get("reorder_point", product.reorder_point), changed.get("max_stock", product.max_stock))
+    _check_limits(
+        changed.get("reorder_point", product.reorder_point), changed.get("max_stock", product.max_stock)
+    )
     for key, value in changed.items():
         setattr(product, key, value)
     product.version = product.version + 1

@@ -39,8 +39,10 @@ class _ProductFields(Schema):
     barcode = fields.String(allow_none=True, validate=validate.Length(max=13))
     name = fields.String(validate=validate.Length(min=1, max=200))
     category = fields.String(validate=validate.Length(min=1, max=80))
-    price_cents = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_PRICE_CENTS,
-                                                                       error="A price from 0 to 1,000,000.00."))
+    price_cents = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_PRICE_CENTS, error="A price from 0 to 1,000,000.00."),
+    )
     tax_class = fields.String(validate=validate.OneOf(["standard", "exempt"]))
     active = fields.Boolean(truthy={True}, falsy={False})
     reorder_point = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_LEVEL))
@@ -66,12 +68,20 @@ class _ProductFields(Schema):
 
 
 class ProductCreateArgs(_ProductFields):
-    sku = fields.String(required=True, validate=validate.Regexp(
-        SKU_PATTERN, error="Letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit."))
+    sku = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            SKU_PATTERN,
+            error="Letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit.",
+        ),
+    )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     category = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    price_cents = fields.Integer(required=True, strict=True, validate=validate.Range(
-        min=0, max=MAX_PRICE_CENTS, error="A price from 0 to 1,000,000.00."))
+    price_cents = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_PRICE_CENTS, error="A price from 0 to 1,000,000.00."),
+    )
 
 
 class ProductPatchArgs(_ProductFields):

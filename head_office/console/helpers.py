@@ -53,15 +53,29 @@ def form_action(action: Callable[[], str], back: str) -> Any:
     return redirect(back, code=303)
 
 
+def required_int(name: str, label: str) -> int:
+    value = int_field(name, label)
+    assert value is not None  # int_field refuses a missing required value
+    return value
+
+
 def int_field(name: str, label: str, required: bool = True) -> int | None:
     raw = request.form.get(name, "").strip()
     if not raw:
         if required:
-            raise ComptoirError(f"{label}: enter a whole number.", code="validation_failed", status=422,
-                                errors={name: ["Required."]})
+            raise ComptoirError(
+                f"{label}: enter a whole number.",
+                code="validation_failed",
+                status=422,
+                errors={name: ["Required."]},
+            )
         return None
     try:
         return int(raw)
     except ValueError as exc:
-        raise ComptoirError(f"{label}: {raw!r} is not a whole number.", code="validation_failed", status=422,
-                            errors={name: ["A whole number."]}) from exc
+        raise ComptoirError(
+            f"{label}: {raw!r} is not a whole number.",
+            code="validation_failed",
+            status=422,
+            errors={name: ["A whole number."]},
+        ) from exc

@@ -21,7 +21,7 @@ from ..stock import operations as stock_ops
 from ..stock.queries import central_stock_rows
 from ..stores.operations import list_stores
 from ..web import db
-from .helpers import actor, describe, form_action, int_field
+from .helpers import actor, describe, form_action, int_field, required_int
 from .views import bp
 
 # Central stock ------------------------------------------------------------------------------
@@ -34,8 +34,14 @@ def stock():
     category = request.args.get("category", "").strip()[:80]
     data = central_stock_rows(db(), q=q or None, category=category or None)
     user = page_user()
-    return render_template("console/stock.html", data=data, q=q, category=category,
-                           categories=categories(db()), can_edit=user is not None and user.role in MANAGERS)
+    return render_template(
+        "console/stock.html",
+        data=data,
+        q=q,
+        category=category,
+        categories=categories(db()),
+        can_edit=user is not None and user.role in MANAGERS,
+    )
 
 
 def _back_to_stock() -> str:
@@ -47,8 +53,10 @@ def _back_to_stock() -> str:
 def stock_receipt():
     def act() -> str:
         sku = request.form.get("sku", "").strip()
-        qty = int_field("qty", "Quantity")
-        levels = stock_ops.receive_from_supplier(db(), sku, qty, actor(), note=request.form.get("note", "")[:500])
+        qty = required_int("qty", "Quantity")
+        levels = stock_ops.receive_from_supplier(
+            db(), sku, qty, actor(), note=request.form.get("note", "")[:500]
+        )
         return f"Received {qty} of {sku}: {levels.on_hand} on hand, {levels.available} available."
 
     return form_action(act, _back_to_stock())
@@ -59,7 +67,7 @@ def stock_receipt():
 def stock_adjustment():
     def act() -> str:
         sku = request.form.get("sku", "").strip()
-        delta = int_field("delta", "Change")
+        delta = required_int("delta", "Change")
         levels = stock_ops.adjust_central(db(), sku, delta, request.form.get("reason", ""), actor())
         return f"Adjusted {sku} by {delta:+d}: {levels.on_hand} on hand, {levels.available} available."
 
@@ -80,8 +88,14 @@ def replenishments():
     items = list_replenishments(db(), None if status == "all" else status, store_id)
     products = [p.sku for p in db().query(Product).filter(Product.active.is_(True)).order_by(Product.sku)]
     return render_template(
-        "console/replenishments.html", items=items, status=status, counts=status_counts(db()),
-        statuses=STATUSES, stores=list_stores(db()), store_id=store_id, skus=products,
+        "console/replenishments.html",
+        items=items,
+        status=status,
+        counts=status_counts(db()),
+        statuses=STATUSES,
+        stores=list_stores(db()),
+        store_id=store_id,
+        skus=products,
         prefill={"store": request.args.get("new_store", ""), "sku": request.args.get("new_sku", "")},
     )
 
@@ -94,11 +108,12 @@ def _back_to_replenishments() -> str:
 @page_login_required(*MANAGERS)
 def replenishment_create():
     def act() -> str:
-        store_id = int_field("store_id", "Store")
-        qty = int_field("qty", "Quantity")
+        store_id = required_int("store_id", "Store")
+        qty = required_int("qty", "Quantity")
         sku = request.form.get("sku", "").strip()
-        rep = rep_ops.create_replenishment(db(), store_id, sku, qty, actor(),
-                                           note=request.form.get("note", "")[:500])
+        rep = rep_ops.create_replenishment(
+            db(), store_id, sku, qty, actor(), note=request.form.get("note", "")[:500]
+        )
         return f"Replenishment {rep.id} created: {qty} of {sku} for store {store_id}. Approve it below."
 
     return form_action(act, url_for("console.replenishments", status="requested"))
@@ -133,20 +148,41 @@ FORM_FIELDS = ("sku", "name", "category", "price", "tax_class", "barcode", "reor
 
 def _product_form_values(product: Product | None) -> dict[str, Any]:
     if product is None:
-        return {"sku": "", "name": "", "category": "", "price": "", "tax_class": "standard", "barcode": "",
-                "reorder_point": "0", "max_stock": "0", "active": True}
-    return {"sku": product.sku, "name": product.name, "category": product.category,
-            "price": f"{product.price_cents / 100:.2f}", "tax_class": product.tax_class,
-            "barcode": product.barcode or "", "reorder_point": str(product.reorder_point),
-            "max_stock": str(product.max_stock), "active": product.active}
+        return {
+            "sku": "",
+            "name": "",
+            "category": "",
+            "price": "",
+            "tax_class": "standard",
+            "barcode": "",
+            "reorder_point": "0",
+            "max_stock": "0",
+            "active": True,
+        }
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "category": product.category,
+        "price": f"{product.price_cents / 100:.2f}",
+        "tax_class": product.tax_class,
+        "barcode": product.barcode or "",
+        "reorder_point": str(product.reorder_point),
+        "max_stock": str(product.max_stock),
+        "active": product.active,
+    }
 
 
 def _parse_product_form(creating: bool) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
     """(what the form showed, typed data for the schema, field errors)."""
     shown: dict[str, Any] = {k: request.form.get(k, "").strip() for k in FORM_FIELDS}
     shown["active"] = request.form.get("active") == "on"
-    data: dict[str, Any] = {"name": shown["name"], "category": shown["category"], "tax_class": shown["tax_class"],
-                            "active": shown["active"], "barcode": shown["barcode"] or None}
+    data: dict[str, Any] = {
+        "name": shown["name"],
+        "category": shown["category"],
+        "tax_class": shown["tax_class"],
+        "active": shown["active"],
+        "barcode": shown["barcode"] or None,
+    }
     if creating:
         data["sku"] = shown["sku"]
     errors: dict[str, list[str]] = {}
@@ -162,10 +198,21 @@ def _parse_product_form(creating: bool) -> tuple[dict[str, Any], dict[str, Any],
     return shown, data, errors
 
 
-def _render_product_form(product: Product | None, values: dict[str, Any], errors: dict[str, Any],
-                         message: str | None, status: int = 200):
-    return render_template("console/product_form.html", product=product, values=values, errors=errors,
-                           message=message, categories=categories(db())), status
+def _render_product_form(
+    product: Product | None,
+    values: dict[str, Any],
+    errors: dict[str, Any],
+    message: str | None,
+    status: int = 200,
+):
+    return render_template(
+        "console/product_form.html",
+        product=product,
+        values=values,
+        errors=errors,
+        message=message,
+        categories=categories(db()),
+    ), status
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -184,8 +231,13 @@ def product_new():
     except (ComptoirError, ValidationError) as exc:
         session.rollback()
         field_errors = exc.normalized_messages() if isinstance(exc, ValidationError) else exc.errors
-        return _render_product_form(None, shown, field_errors if isinstance(field_errors, dict) else {},
-                                    describe(exc), 422 if isinstance(exc, ValidationError) else exc.status)
+        return _render_product_form(
+            None,
+            shown,
+            field_errors if isinstance(field_errors, dict) else {},
+            describe(exc),
+            422 if isinstance(exc, ValidationError) else exc.status,
+        )
     return redirect(url_for("console.products", q=product.sku, saved=product.sku), code=303)
 
 
@@ -211,6 +263,11 @@ def product_edit(sku: str):
         session.rollback()
         field_errors = exc.normalized_messages() if isinstance(exc, ValidationError) else exc.errors
         product = product_by_sku(session, sku)
-        return _render_product_form(product, shown, field_errors if isinstance(field_errors, dict) else {},
-                                    describe(exc), 422 if isinstance(exc, ValidationError) else exc.status)
+        return _render_product_form(
+            product,
+            shown,
+            field_errors if isinstance(field_errors, dict) else {},
+            describe(exc),
+            422 if isinstance(exc, ValidationError) else exc.status,
+        )
     return redirect(url_for("console.products", q=sku, saved=sku), code=303)

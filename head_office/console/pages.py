@@ -24,16 +24,33 @@ def dashboard_page():
     stores = data["stores"]
     days = [d["date"] for d in stores[0]["daily"]] if stores else []
     per_day = column_chart(
-        days, [(s["code"], [d["revenue_cents"] for d in s["daily"]]) for s in stores],
+        days,
+        [(s["code"], [d["revenue_cents"] for d in s["daily"]]) for s in stores],
         "Revenue per day and store, last 30 business days (tax excluded, net of returns)",
     )
-    per_store = bar_chart([(f"{s['code']} {s['name']}", s["revenue_30d_cents"]) for s in stores],
-                          "Revenue per store, last 30 business days")
-    totals = {key: sum(s[key] for s in stores) for key in (
-        "revenue_today_cents", "revenue_7d_cents", "revenue_30d_cents", "sales_count_today",
-        "stock_outs_count", "overstock_count")}
-    return render_template("console/dashboard.html", data=data, stores=stores, totals=totals,
-                           per_day_chart=per_day, per_store_chart=per_store)
+    per_store = bar_chart(
+        [(f"{s['code']} {s['name']}", s["revenue_30d_cents"]) for s in stores],
+        "Revenue per store, last 30 business days",
+    )
+    totals = {
+        key: sum(s[key] for s in stores)
+        for key in (
+            "revenue_today_cents",
+            "revenue_7d_cents",
+            "revenue_30d_cents",
+            "sales_count_today",
+            "stock_outs_count",
+            "overstock_count",
+        )
+    }
+    return render_template(
+        "console/dashboard.html",
+        data=data,
+        stores=stores,
+        totals=totals,
+        per_day_chart=per_day,
+        per_store_chart=per_store,
+    )
 
 
 @bp.route("/reports")
@@ -51,14 +68,23 @@ def reports():
         store = queries.parse_store(session, store_text)
         report = queries.sales_report(session, start, end, store)
         chart = column_chart(
-            [d["date"] for d in report["days"]], [("Revenue", [d["revenue_cents"] for d in report["days"]])],
+            [d["date"] for d in report["days"]],
+            [("Revenue", [d["revenue_cents"] for d in report["days"]])],
             f"Revenue per business day, {start} to {end}",
         )
     except ComptoirError as exc:
         error = exc.message
     status = 400 if error else 200
-    return render_template("console/reports.html", report=report, error=error, chart=chart, stores=stores,
-                           start=start_text, end=end_text, store=store_text), status
+    return render_template(
+        "console/reports.html",
+        report=report,
+        error=error,
+        chart=chart,
+        stores=stores,
+        start=start_text,
+        end=end_text,
+        store=store_text,
+    ), status
 
 
 @bp.route("/reports/sales.csv")
@@ -68,9 +94,13 @@ def reports_csv():
     start, end = queries.parse_range(request.args.get("from"), request.args.get("to"))
     store = queries.parse_store(session, request.args.get("store"))
     name = f"sales_{start}_{end}" + (f"_{store.code}" if store else "") + ".csv"
-    return Response(queries.sales_csv(session, start, end, store).encode("utf-8"),
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Content-Type": "text/csv; charset=utf-8"})
+    return Response(
+        queries.sales_csv(session, start, end, store).encode("utf-8"),
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
 
 
 @bp.route("/domain")
@@ -82,12 +112,18 @@ def domain():
 @bp.route("/domain.svg")
 @page_login_required(*MANAGERS)
 def domain_svg():
-    return Response(svg(), mimetype="image/svg+xml",
-                    headers={"Content-Disposition": 'attachment; filename="comptoir-domain.svg"'})
+    return Response(
+        svg(),
+        mimetype="image/svg+xml",
+        headers={"Content-Disposition": 'attachment; filename="comptoir-domain.svg"'},
+    )
 
 
 @bp.route("/domain.mmd")
 @page_login_required(*MANAGERS)
 def domain_mermaid():
-    return Response(mermaid(), mimetype="text/plain",
-                    headers={"Content-Disposition": 'attachment; filename="comptoir-domain.mmd"'})
+    return Response(
+        mermaid(),
+        mimetype="text/plain",
+        headers={"Content-Disposition": 'attachment; filename="comptoir-domain.mmd"'},
+    )

@@ -106,7 +106,9 @@ def _after_step(
         )
     )
     after = wire(rep, product.sku)
-    log_change(session, "replenishment", str(rep.request_id or rep.id), rep.version, after, store_id=rep.store_id)
+    log_change(
+        session, "replenishment", str(rep.request_id or rep.id), rep.version, after, store_id=rep.store_id
+    )
     record(session, actor, f"replenishment.{rep.status}", "replenishment", rep.id, before, after, note=note)
     session.flush()
 
@@ -134,10 +136,27 @@ def create_replenishment(
     )
     session.add(rep)
     session.flush()
-    session.add(ReplenishmentEvent(replenishment_id=rep.id, from_status=None, to_status="requested",
-                                   qty=qty, actor=actor, note=note or "created at head office", at=utcnow()))
-    record(session, actor, "replenishment.create", "replenishment", rep.id, None, wire(rep, product.sku),
-           note=note)
+    session.add(
+        ReplenishmentEvent(
+            replenishment_id=rep.id,
+            from_status=None,
+            to_status="requested",
+            qty=qty,
+            actor=actor,
+            note=note or "created at head office",
+            at=utcnow(),
+        )
+    )
+    record(
+        session,
+        actor,
+        "replenishment.create",
+        "replenishment",
+        rep.id,
+        None,
+        wire(rep, product.sku),
+        note=note,
+    )
     session.flush()
     return rep
 
@@ -149,9 +168,12 @@ def approve(session: Session, replenishment_id: int, actor: str, qty: int | None
     if rep.status != "requested":
         raise Conflict(
             f"Replenishment {rep.id} is {rep.status}: only a requested request can be approved.",
-            code="invalid_status", errors={"status": rep.status, "expected": "requested"},
+            code="invalid_status",
+            errors={"status": rep.status, "expected": "requested"},
         )
-    if qty is not None and (not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= rep.qty_requested):
+    if qty is not None and (
+        not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= rep.qty_requested
+    ):
         raise ValidationFailed(
             f"Approve between 1 and the {rep.qty_requested} requested (to approve none, reject it).",
             errors={"qty": [f"From 1 to {rep.qty_requested}."]},
@@ -160,7 +182,9 @@ def approve(session: Session, replenishment_id: int, actor: str, qty: int | None
     before = wire(rep, product.sku)
     _compare_and_set(session, rep, "requested", "approved", "approved", qty_approved=wanted)
     reserved = change_central(
-        session, product, reserved=wanted,
+        session,
+        product,
+        reserved=wanted,
         condition=(CentralStock.on_hand - CentralStock.reserved >= wanted),
     )
     if reserved is None:
@@ -171,11 +195,25 @@ def approve(session: Session, replenishment_id: int, actor: str, qty: int | None
                 f"requested): approve {available} or fewer, or reject the request."
             )
         else:
-            message = f"Only {available} of {product.sku} available in central stock; cannot approve {wanted}."
-        raise Conflict(message, code="insufficient_stock",
-                       errors={"available": available, "requested": rep.qty_requested})
-    ledger(session, product, "reserved", "allocation", wanted, ref_type="replenishment", ref_id=str(rep.id),
-           actor=actor, note=f"for store {rep.store_id}")
+            message = (
+                f"Only {available} of {product.sku} available in central stock; cannot approve {wanted}."
+            )
+        raise Conflict(
+            message,
+            code="insufficient_stock",
+            errors={"available": available, "requested": rep.qty_requested},
+        )
+    ledger(
+        session,
+        product,
+        "reserved",
+        "allocation",
+        wanted,
+        ref_type="replenishment",
+        ref_id=str(rep.id),
+        actor=actor,
+        note=f"for store {rep.store_id}",
+    )
     partial = f"partial: {wanted} of {rep.qty_requested}" if wanted < rep.qty_requested else ""
     _after_step(session, rep, product, before, "requested", wanted, actor, note=partial)
     return rep
@@ -184,7 +222,9 @@ def approve(session: Session, replenishment_id: int, actor: str, qty: int | None
 def reject(session: Session, replenishment_id: int, actor: str, reason: str) -> Replenishment:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Say why the request is rejected.", errors={"reason": ["A reason is required."]})
+        raise ValidationFailed(
+            "Say why the request is rejected.", errors={"reason": ["A reason is required."]}
+        )
     if len(reason) > 500:
         raise ValidationFailed("The reason is too long.", errors={"reason": ["At most 500 characters."]})
     rep = get_replenishment(session, replenishment_id)
@@ -203,13 +243,19 @@ def ship(session: Session, replenishment_id: int, actor: str) -> Replenishment:
     _compare_and_set(session, rep, "approved", "shipped", "shipped", qty_shipped=Replenishment.qty_approved)
     qty = rep.qty_approved or 0
     moved = change_central(
-        session, product, on_hand=-qty, reserved=-qty, in_transit=qty,
+        session,
+        product,
+        on_hand=-qty,
+        reserved=-qty,
+        in_transit=qty,
         condition=(CentralStock.reserved >= qty) & (CentralStock.on_hand >= qty),
     )
     if moved is None:  # only if someone tampered with the reservation
-        raise Conflict(f"Central stock no longer holds the {qty} reserved for replenishment {rep.id}.",
-                       code="insufficient_stock")
-    ref = {"ref_type": "replenishment", "ref_id": str(rep.id), "actor": actor}
+        raise Conflict(
+            f"Central stock no longer holds the {qty} reserved for replenishment {rep.id}.",
+            code="insufficient_stock",
+        )
+    ref: dict[str, Any] = {"ref_type": "replenishment", "ref_id": str(rep.id), "actor": actor}
     note = f"to store {rep.store_id}"
     ledger(session, product, "reserved", "shipment", -qty, note=note, **ref)
     ledger(session, product, "on_hand", "shipment", -qty, note=note, **ref)
@@ -228,7 +274,11 @@ def receive_shipment(
     """The store counted what arrived: in transit is cleared, the store's on hand grows by
     ``qty_received``, and a shortfall is written off as ``transit_loss`` (an excess is
     recorded the same way, as a negative loss). Called by ingest for a receipt confirmation."""
-    if not isinstance(qty_received, int) or isinstance(qty_received, bool) or not 0 <= qty_received <= MAX_QTY:
+    if (
+        not isinstance(qty_received, int)
+        or isinstance(qty_received, bool)
+        or not 0 <= qty_received <= MAX_QTY
+    ):
         raise ValidationFailed("Invalid received quantity.", errors={"qty_received": ["0 or more."]})
     rep = replenishment
     product = _product(session, rep)
@@ -236,11 +286,20 @@ def receive_shipment(
     _compare_and_set(session, rep, "shipped", "received", "received", qty_received=qty_received)
     shipped = rep.qty_shipped or 0
     at = occurred_at or utcnow()
-    cleared = change_central(session, product, in_transit=-shipped, condition=CentralStock.in_transit >= shipped)
+    cleared = change_central(
+        session, product, in_transit=-shipped, condition=CentralStock.in_transit >= shipped
+    )
     if cleared is None:
-        raise Conflict(f"Central stock has less than {shipped} in transit for replenishment {rep.id}.",
-                       code="insufficient_stock")
-    ref = {"ref_type": "replenishment", "ref_id": str(rep.id), "actor": actor, "occurred_at": at}
+        raise Conflict(
+            f"Central stock has less than {shipped} in transit for replenishment {rep.id}.",
+            code="insufficient_stock",
+        )
+    ref: dict[str, Any] = {
+        "ref_type": "replenishment",
+        "ref_id": str(rep.id),
+        "actor": actor,
+        "occurred_at": at,
+    }
     ledger(session, product, "in_transit", "transit_received", -qty_received, **ref)
     session.execute(
         pg_insert(StoreStock)

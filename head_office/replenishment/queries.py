@@ -69,10 +69,12 @@ def list_replenishments(
     skus = {product.sku for _, product in pairs}
     sold: dict[tuple[int, str], int] = {}
     now = utcnow()
-    for sid, store in stores.items():
-        today = business_date(now, store.timezone)
+    for sid, shop in stores.items():
+        today = business_date(now, shop.timezone)
         for sku, qty in session.execute(
-            select(DailyProductSales.sku, func.sum(DailyProductSales.qty_sold - DailyProductSales.qty_returned))
+            select(
+                DailyProductSales.sku, func.sum(DailyProductSales.qty_sold - DailyProductSales.qty_returned)
+            )
             .where(
                 DailyProductSales.store_id == sid,
                 DailyProductSales.sku.in_(skus),

@@ -46,7 +46,9 @@ def list_replenishments(args):
     session = db()
     store_id = args.get("store")
     if store_id is not None and session.get(Store, store_id) is None:
-        raise BadRequest(f"No store {store_id}.", code="unknown_store", errors={"store": [f"No store {store_id}."]})
+        raise BadRequest(
+            f"No store {store_id}.", code="unknown_store", errors={"store": [f"No store {store_id}."]}
+        )
     items = queries.list_replenishments(session, args.get("status"), store_id, args["limit"])
     return {"items": items}
 
@@ -58,8 +60,9 @@ def list_replenishments(args):
 def create(args):
     """A manager's own replenishment for a store (then approve and ship it)."""
     session = db()
-    rep = operations.create_replenishment(session, args["store_id"], args["sku"], args["qty"],
-                                          api_user().username, note=args.get("note", ""))
+    rep = operations.create_replenishment(
+        session, args["store_id"], args["sku"], args["qty"], api_user().username, note=args.get("note", "")
+    )
     session.commit()
     return _answer(rep.id)
 

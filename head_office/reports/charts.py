@@ -47,15 +47,21 @@ def bar_chart(rows: Sequence[tuple[str, int]], title: str, width: int = 520) -> 
     height = top + len(rows) * (bar_h + gap) + 4
     top_value = max([v for _, v in rows] + [0])
     scale = (width - left - right) / _nice_max(top_value) if top_value > 0 else 0
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart bar-chart" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart bar-chart" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
     for i, (label, value) in enumerate(rows):
         y = top + i * (bar_h + gap)
         w = max(0.0, value * scale)
-        parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" font-size="12">{escape(label)}</text>')
-        parts.append(f'<rect class="bar" x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="3" '
-                     f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(label)}: {format_cents(value)}</title>'
-                     "</rect>")
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" font-size="12">{escape(label)}</text>'
+        )
+        parts.append(
+            f'<rect class="bar" x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="3" '
+            f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(label)}: {format_cents(value)}</title>'
+            "</rect>"
+        )
         parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}" font-size="12">{format_cents(value)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -77,35 +83,45 @@ def column_chart(
     plot_h = height - top - bottom
     slot = (width - left - right) / n
     bar_w = max(2.0, slot * 0.72)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart column-chart" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart column-chart" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
     for k in range(5):
         value = bound * k // 4
         y = top + plot_h - plot_h * k / 4
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e7eb"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#52606d">'
-                     f"{_short(value)}</text>")
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#52606d">'
+            f"{_short(value)}</text>"
+        )
     label_every = max(1, round(n / 12))
     for i, day in enumerate(days):
         x = left + i * slot + (slot - bar_w) / 2
-        base = top + plot_h
+        base: float = top + plot_h
         total = sum(s[1][i] for s in series)
         for j, (name, values) in enumerate(series):
             value = max(0, values[i])
             h = plot_h * value / bound if bound else 0
             base -= h
-            parts.append(f'<rect class="bar" data-date="{day}" x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" '
-                         f'height="{h:.1f}" fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(day)} '
-                         f"{escape(name)}: {format_cents(values[i])} (day: {format_cents(total)})</title></rect>")
+            parts.append(
+                f'<rect class="bar" data-date="{day}" x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" '
+                f'height="{h:.1f}" fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(day)} '
+                f"{escape(name)}: {format_cents(values[i])} (day: {format_cents(total)})</title></rect>"
+            )
         if i % label_every == 0 or i == n - 1:
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
-                         f'font-size="11" fill="#52606d">{escape(day[5:])}</text>')
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                f'font-size="11" fill="#52606d">{escape(day[5:])}</text>'
+            )
     if len(series) > 1:
-        x = left
+        key_x = left
         for j, (name, _) in enumerate(series):
-            parts.append(f'<rect x="{x}" y="{height - 16}" width="10" height="10" '
-                         f'fill="{PALETTE[j % len(PALETTE)]}"/>')
-            parts.append(f'<text x="{x + 14}" y="{height - 7}" font-size="11">{escape(name)}</text>')
-            x += 24 + 7 * len(name)
+            parts.append(
+                f'<rect x="{key_x}" y="{height - 16}" width="10" height="10" '
+                f'fill="{PALETTE[j % len(PALETTE)]}"/>'
+            )
+            parts.append(f'<text x="{key_x + 14}" y="{height - 7}" font-size="11">{escape(name)}</text>')
+            key_x += 24 + 7 * len(name)
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -32,16 +32,21 @@ def _day_totals(row: DailyStoreSales | None) -> dict[str, int]:
     }
 
 
-def reconcile(session: Session, store_id: int, reported: dict[str, Any] | None,
-              last_closed: date) -> dict[str, Any]:
+def reconcile(
+    session: Session, store_id: int, reported: dict[str, Any] | None, last_closed: date
+) -> dict[str, Any]:
     """Compare what the store says it did on a business day with what head office holds.
 
     True when every figure the store reported matches, False when one differs, None when
     the store has reported nothing usable yet. The day compared is the one the store
     reported (normally its last closed business day).
     """
-    out: dict[str, Any] = {"reconciled": None, "reconciled_date": None, "reported_totals": reported,
-                           "head_office_totals": None}
+    out: dict[str, Any] = {
+        "reconciled": None,
+        "reconciled_date": None,
+        "reported_totals": reported,
+        "head_office_totals": None,
+    }
     if not isinstance(reported, dict) or not reported.get("business_date"):
         return out
     try:
@@ -57,8 +62,9 @@ def reconcile(session: Session, store_id: int, reported: dict[str, Any] | None,
         reconciled_date=day.isoformat(),
         reconciled_is_last_closed=day == last_closed,
         head_office_totals=mine,
-        differences={k: {"store": reported[k], "head_office": mine[k]} for k in compared
-                     if reported[k] != mine[k]},
+        differences={
+            k: {"store": reported[k], "head_office": mine[k]} for k in compared if reported[k] != mine[k]
+        },
     )
     return out
 
@@ -90,15 +96,25 @@ def dashboard(
     for row in daily_source(session, first, last):
         daily.setdefault(row.store_id, {})[row.business_date] = row
 
-    alerts: dict[int, dict[str, list[dict[str, Any]]]] = {s.id: {"stock_outs": [], "overstock": []} for s in stores}
+    alerts: dict[int, dict[str, list[dict[str, Any]]]] = {
+        s.id: {"stock_outs": [], "overstock": []} for s in stores
+    }
     for store_id, sku, name, on_hand, reorder_point, max_stock in session.execute(
-        select(StoreStock.store_id, Product.sku, Product.name, StoreStock.on_hand, Product.reorder_point,
-               Product.max_stock)
+        select(
+            StoreStock.store_id,
+            Product.sku,
+            Product.name,
+            StoreStock.on_hand,
+            Product.reorder_point,
+            Product.max_stock,
+        )
         .join(Product, Product.id == StoreStock.product_id)
         .where(
             Product.active.is_(True),
-            or_(StoreStock.on_hand <= Product.reorder_point,
-                (Product.max_stock > 0) & (StoreStock.on_hand > Product.max_stock)),
+            or_(
+                StoreStock.on_hand <= Product.reorder_point,
+                (Product.max_stock > 0) & (StoreStock.on_hand > Product.max_stock),
+            ),
         )
         .order_by(StoreStock.store_id, StoreStock.on_hand, Product.sku)
     ):
@@ -106,10 +122,12 @@ def dashboard(
             continue
         if on_hand <= reorder_point:
             alerts[store_id]["stock_outs"].append(
-                {"sku": sku, "name": name, "on_hand": on_hand, "reorder_point": reorder_point})
+                {"sku": sku, "name": name, "on_hand": on_hand, "reorder_point": reorder_point}
+            )
         else:
             alerts[store_id]["overstock"].append(
-                {"sku": sku, "name": name, "on_hand": on_hand, "max_stock": max_stock})
+                {"sku": sku, "name": name, "on_hand": on_hand, "max_stock": max_stock}
+            )
 
     states = {s.store_id: s for s in session.scalars(select(StoreSyncState))}
     rejections = dict(
@@ -135,7 +153,9 @@ def dashboard(
         count_30 = sum(r.sales_count for r in rows_30)
         state = states.get(s.id)
         sync = {
-            "last_contact_at": isoformat_z(state.last_contact_at) if state and state.last_contact_at else None,
+            "last_contact_at": isoformat_z(state.last_contact_at)
+            if state and state.last_contact_at
+            else None,
             "last_push_at": isoformat_z(state.last_push_at) if state and state.last_push_at else None,
             "last_pull_at": isoformat_z(state.last_pull_at) if state and state.last_pull_at else None,
             "pending_events": state.pending_events_reported if state else None,
@@ -157,7 +177,9 @@ def dashboard(
                 "tax_today_cents": sum(r.sales_tax_cents - r.returns_tax_cents for r in today_rows),
                 "sales_count_today": count_today,
                 "sales_count_30d": count_30,
-                "avg_basket_today_cents": round_half_up(Decimal(sales_today) / count_today) if count_today else 0,
+                "avg_basket_today_cents": round_half_up(Decimal(sales_today) / count_today)
+                if count_today
+                else 0,
                 "avg_basket_30d_cents": round_half_up(Decimal(sales_30) / count_30) if count_30 else 0,
                 "stock_outs": store_alerts["stock_outs"][:alert_limit],
                 "stock_outs_count": len(store_alerts["stock_outs"]),
@@ -165,9 +187,12 @@ def dashboard(
                 "overstock_count": len(store_alerts["overstock"]),
                 "sync": sync,
                 "daily": [
-                    {"date": (t - timedelta(days=i)).isoformat(),
-                     "revenue_cents": days[t - timedelta(days=i)].revenue_cents
-                     if (t - timedelta(days=i)) in days else 0}
+                    {
+                        "date": (t - timedelta(days=i)).isoformat(),
+                        "revenue_cents": days[t - timedelta(days=i)].revenue_cents
+                        if (t - timedelta(days=i)) in days
+                        else 0,
+                    }
                     for i in range(29, -1, -1)
                 ],
             }
@@ -175,8 +200,13 @@ def dashboard(
     chain_days = []
     day = first
     while day <= last:
-        chain_days.append({"date": day.isoformat(),
-                           "revenue_cents": sum(daily.get(s.id, {})[day].revenue_cents
-                                                for s in stores if day in daily.get(s.id, {}))})
+        chain_days.append(
+            {
+                "date": day.isoformat(),
+                "revenue_cents": sum(
+                    daily.get(s.id, {})[day].revenue_cents for s in stores if day in daily.get(s.id, {})
+                ),
+            }
+        )
         day += timedelta(days=1)
     return {"as_of": isoformat_z(now), "stores": rows, "days": chain_days}

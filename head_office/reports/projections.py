@@ -85,14 +85,29 @@ def record_sales_summary(
 
 def record_sale(session: Session, sale: Sale) -> None:
     """Fold one applied sale into the projections (same transaction)."""
-    session.execute(_SALE_DAY, {
-        "store_id": sale.store_id, "business_date": sale.business_date, "sales_cents": sale.subtotal_cents,
-        "tax_cents": sale.tax_cents, "units": sum(line.qty for line in sale.lines),
-    })
+    session.execute(
+        _SALE_DAY,
+        {
+            "store_id": sale.store_id,
+            "business_date": sale.business_date,
+            "sales_cents": sale.subtotal_cents,
+            "tax_cents": sale.tax_cents,
+            "units": sum(line.qty for line in sale.lines),
+        },
+    )
     products: dict[str, dict[str, Any]] = {}
     for line in sale.lines:
-        row = products.setdefault(line.sku, {"store_id": sale.store_id, "business_date": sale.business_date,
-                                             "sku": line.sku, "name": line.name, "qty": 0, "cents": 0})
+        row = products.setdefault(
+            line.sku,
+            {
+                "store_id": sale.store_id,
+                "business_date": sale.business_date,
+                "sku": line.sku,
+                "name": line.name,
+                "qty": 0,
+                "cents": 0,
+            },
+        )
         row["qty"] += line.qty
         row["cents"] += line.net_cents
     # Sorted, so two transactions upserting the same products lock them in one order.
@@ -101,10 +116,16 @@ def record_sale(session: Session, sale: Sale) -> None:
 
 def record_return(session: Session, ret: Return) -> None:
     """Fold one applied return into the projections, on the return's own business date."""
-    session.execute(_RETURN_DAY, {
-        "store_id": ret.store_id, "business_date": ret.business_date, "returns_cents": ret.subtotal_cents,
-        "tax_cents": ret.tax_cents, "units": sum(line.qty for line in ret.lines),
-    })
+    session.execute(
+        _RETURN_DAY,
+        {
+            "store_id": ret.store_id,
+            "business_date": ret.business_date,
+            "returns_cents": ret.subtotal_cents,
+            "tax_cents": ret.tax_cents,
+            "units": sum(line.qty for line in ret.lines),
+        },
+    )
     if not ret.lines:
         return
     # A return of a product not sold that day still needs the product's name in its row.
@@ -113,9 +134,17 @@ def record_return(session: Session, ret: Return) -> None:
     )
     products: dict[str, dict[str, Any]] = {}
     for line in ret.lines:
-        row = products.setdefault(line.sku, {"store_id": ret.store_id, "business_date": ret.business_date,
-                                             "sku": line.sku, "name": names.get(line.sku, ""), "qty": 0,
-                                             "cents": 0})
+        row = products.setdefault(
+            line.sku,
+            {
+                "store_id": ret.store_id,
+                "business_date": ret.business_date,
+                "sku": line.sku,
+                "name": names.get(line.sku, ""),
+                "qty": 0,
+                "cents": 0,
+            },
+        )
         row["qty"] += line.qty
         row["cents"] += line.net_cents
     session.execute(_RETURN_PRODUCT, [products[sku] for sku in sorted(products)])

@@ -33,7 +33,9 @@ MAX_RANGE_DAYS = 366
 TOP_N = 10
 
 
-def parse_range(start_text: str | None, end_text: str | None, max_days: int = MAX_RANGE_DAYS) -> tuple[date, date]:
+def parse_range(
+    start_text: str | None, end_text: str | None, max_days: int = MAX_RANGE_DAYS
+) -> tuple[date, date]:
     """Validate a ``from``/``to`` pair of business dates (YYYY-MM-DD), both included."""
     errors: dict[str, list[str]] = {}
     parsed: dict[str, date] = {}
@@ -48,16 +50,25 @@ def parse_range(start_text: str | None, end_text: str | None, max_days: int = MA
         except ValueError:
             errors[key] = [f"{value!r} is not a date as YYYY-MM-DD."]
     if errors:
-        raise BadRequest("Give a date range: from=YYYY-MM-DD&to=YYYY-MM-DD (both included).",
-                         code="bad_date_range", errors=errors)
+        raise BadRequest(
+            "Give a date range: from=YYYY-MM-DD&to=YYYY-MM-DD (both included).",
+            code="bad_date_range",
+            errors=errors,
+        )
     start, end = parsed["from"], parsed["to"]
     if end < start:
-        raise BadRequest(f"The range ends ({end}) before it starts ({start}).", code="bad_date_range",
-                         errors={"to": ["Must be on or after 'from'."]})
+        raise BadRequest(
+            f"The range ends ({end}) before it starts ({start}).",
+            code="bad_date_range",
+            errors={"to": ["Must be on or after 'from'."]},
+        )
     days = (end - start).days + 1
     if days > max_days:
-        raise BadRequest(f"The range covers {days} days; at most {max_days} at a time.", code="bad_date_range",
-                         errors={"to": [f"At most {max_days} days after 'from'."]})
+        raise BadRequest(
+            f"The range covers {days} days; at most {max_days} at a time.",
+            code="bad_date_range",
+            errors={"to": [f"At most {max_days} days after 'from'."]},
+        )
     return start, end
 
 
@@ -79,7 +90,9 @@ def _avg(cents: int, count: int) -> int:
     return round_half_up(Decimal(cents) / count) if count else 0
 
 
-def sales_report(session: Session, start: date, end: date, store: Store | None = None, top: int = TOP_N) -> dict:
+def sales_report(
+    session: Session, start: date, end: date, store: Store | None = None, top: int = TOP_N
+) -> dict:
     stores = [store] if store is not None else list(session.scalars(select(Store).order_by(Store.id)))
     store_ids = [s.id for s in stores]
     d = DailyStoreSales
@@ -102,12 +115,22 @@ def sales_report(session: Session, start: date, end: date, store: Store | None =
         )
     }
     per_product = product_rows(session, start, end, store_ids)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for s in stores:
         t = totals.get(s.id)
-        v = {k: int(getattr(t, k) or 0) if t is not None else 0 for k in (
-            "sales_count", "sales_cents", "sales_tax_cents", "units_sold",
-            "returns_count", "returns_cents", "returns_tax_cents", "units_returned")}
+        v = {
+            k: int(getattr(t, k) or 0) if t is not None else 0
+            for k in (
+                "sales_count",
+                "sales_cents",
+                "sales_tax_cents",
+                "units_sold",
+                "returns_count",
+                "returns_cents",
+                "returns_tax_cents",
+                "units_returned",
+            )
+        }
         products = per_product.get(s.id, [])
         by_qty = sorted(products, key=lambda p: (-p["qty"], -p["revenue_cents"], p["sku"]))
         by_revenue = sorted(products, key=lambda p: (-p["revenue_cents"], -p["qty"], p["sku"]))
@@ -128,8 +151,9 @@ def sales_report(session: Session, start: date, end: date, store: Store | None =
                 "returns_count": v["returns_count"],
                 "avg_basket_cents": _avg(v["sales_cents"], v["sales_count"]),
                 "top_products": [{k: p[k] for k in slim} for p in by_qty[:top] if p["qty"] > 0],
-                "top_products_by_revenue": [{k: p[k] for k in slim} for p in by_revenue[:top]
-                                            if p["revenue_cents"] > 0],
+                "top_products_by_revenue": [
+                    {k: p[k] for k in slim} for p in by_revenue[:top] if p["revenue_cents"] > 0
+                ],
             }
         )
     by_day = dict(
@@ -140,7 +164,10 @@ def sales_report(session: Session, start: date, end: date, store: Store | None =
         ).all()
     )
     days = [
-        {"date": (start + timedelta(days=i)).isoformat(), "revenue_cents": int(by_day.get(start + timedelta(days=i)) or 0)}
+        {
+            "date": (start + timedelta(days=i)).isoformat(),
+            "revenue_cents": int(by_day.get(start + timedelta(days=i)) or 0),
+        }
         for i in range((end - start).days + 1)
     ]
     sales_count = sum(r["sales_count"] for r in rows)
@@ -153,11 +180,19 @@ def sales_report(session: Session, start: date, end: date, store: Store | None =
         "returns_cents": sum(r["returns_cents"] for r in rows),
         "avg_basket_cents": _avg(sales_cents, sales_count),
     }
-    return {"from": start.isoformat(), "to": end.isoformat(), "store": store.id if store else None,
-            "stores": rows, "totals": chain, "days": days}
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "store": store.id if store else None,
+        "stores": rows,
+        "totals": chain,
+        "days": days,
+    }
 
 
-def product_rows(session: Session, start: date, end: date, store_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+def product_rows(
+    session: Session, start: date, end: date, store_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
     """Per store, every product sold or returned in the range with its figures."""
     p = DailyProductSales
     out: dict[int, list[dict[str, Any]]] = {}
@@ -193,8 +228,17 @@ def product_rows(session: Session, start: date, end: date, store_ids: list[int])
 
 
 CSV_HEADER = [
-    "store_id", "store_code", "store_name", "sku", "name", "qty_sold", "qty_returned", "units",
-    "sales", "returns", "revenue",
+    "store_id",
+    "store_code",
+    "store_name",
+    "sku",
+    "name",
+    "qty_sold",
+    "qty_returned",
+    "units",
+    "sales",
+    "returns",
+    "revenue",
 ]
 
 
@@ -207,9 +251,19 @@ def sales_csv(session: Session, start: date, end: date, store: Store | None = No
     writer.writerow(CSV_HEADER)
     for s in stores:
         for p in per_product.get(s.id, []):
-            writer.writerow([
-                s.id, s.code, s.name, p["sku"], p["name"], p["qty_sold"], p["qty_returned"], p["qty"],
-                decimal_amount(p["sales_cents"]), decimal_amount(p["returns_cents"]),
-                decimal_amount(p["revenue_cents"]),
-            ])
+            writer.writerow(
+                [
+                    s.id,
+                    s.code,
+                    s.name,
+                    p["sku"],
+                    p["name"],
+                    p["qty_sold"],
+                    p["qty_returned"],
+                    p["qty"],
+                    decimal_amount(p["sales_cents"]),
+                    decimal_amount(p["returns_cents"]),
+                    decimal_amount(p["revenue_cents"]),
+                ]
+            )
     return buffer.getvalue()

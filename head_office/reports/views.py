@@ -40,8 +40,10 @@ def sales_report_csv():
     return Response(
         body.encode("utf-8"),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                 "Content-Type": "text/csv; charset=utf-8"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
     )
 
 

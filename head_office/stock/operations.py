@@ -51,7 +51,9 @@ class Levels:
 def product_for_sku(session: Session, sku: str) -> Product:
     product = session.scalar(select(Product).where(Product.sku == sku))
     if product is None:
-        raise NotFound(f"No product with SKU {sku}.", code="unknown_sku", errors={"sku": [f"Unknown SKU {sku}."]})
+        raise NotFound(
+            f"No product with SKU {sku}.", code="unknown_sku", errors={"sku": [f"Unknown SKU {sku}."]}
+        )
     return product
 
 
@@ -156,8 +158,16 @@ def receive_from_supplier(session: Session, sku: str, qty: int, actor: str, note
     after = change_central(session, product, on_hand=qty)
     assert after is not None  # no condition: the update always applies
     ledger(session, product, "on_hand", "supplier_receipt", qty, ref_type="supplier", actor=actor, note=note)
-    record(session, actor, "central_stock.receipt", "central_stock", sku, before.wire(), after.wire(),
-           note=note or f"received {qty}")
+    record(
+        session,
+        actor,
+        "central_stock.receipt",
+        "central_stock",
+        sku,
+        before.wire(),
+        after.wire(),
+        note=note or f"received {qty}",
+    )
     return after
 
 
@@ -186,5 +196,7 @@ def adjust_central(session: Session, sku: str, delta: int, reason: str, actor: s
             errors={"delta": [f"At least {-now.available}."], "available": now.available},
         )
     ledger(session, product, "on_hand", "adjustment", delta, ref_type="adjustment", actor=actor, note=reason)
-    record(session, actor, "central_stock.adjust", "central_stock", sku, before.wire(), after.wire(), note=reason)
+    record(
+        session, actor, "central_stock.adjust", "central_stock", sku, before.wire(), after.wire(), note=reason
+    )
     return after

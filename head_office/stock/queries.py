@@ -37,7 +37,9 @@ def central_stock_rows(
         term = q.strip()
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(
-            or_(Product.name.ilike(f"%{escaped}%"), Product.sku.ilike(f"%{escaped}%"), Product.barcode == term)
+            or_(
+                Product.name.ilike(f"%{escaped}%"), Product.sku.ilike(f"%{escaped}%"), Product.barcode == term
+            )
         )
     if category and category.strip():
         query = query.where(func.lower(Product.category) == category.strip().lower())
@@ -61,7 +63,9 @@ def central_stock_rows(
         for store in stores:
             qty = on_hand.get((store.id, product.id), 0)
             low, over = store_marks(qty, product.reorder_point, product.max_stock)
-            per_store.append({"store_id": store.id, "code": store.code, "on_hand": qty, "low": low, "over": over})
+            per_store.append(
+                {"store_id": store.id, "code": store.code, "on_hand": qty, "low": low, "over": over}
+            )
         available = central.on_hand - central.reserved
         items.append(
             {
@@ -97,7 +101,9 @@ def store_stock_rows(session: Session, store_id: int, q: str | None = None) -> d
         term = q.strip()
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(
-            or_(Product.name.ilike(f"%{escaped}%"), Product.sku.ilike(f"%{escaped}%"), Product.barcode == term)
+            or_(
+                Product.name.ilike(f"%{escaped}%"), Product.sku.ilike(f"%{escaped}%"), Product.barcode == term
+            )
         )
     items = []
     for product, qty in session.execute(query):

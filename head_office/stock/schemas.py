@@ -1,8 +1,10 @@
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from .operations import MAX_QTY
 
-SKU = {"required": True, "validate": validate.Length(min=1, max=64)}
+SKU: dict[str, Any] = {"required": True, "validate": validate.Length(min=1, max=64)}
 
 
 class CentralStockArgs(Schema):

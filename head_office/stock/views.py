@@ -31,8 +31,9 @@ def central_stock(args):
 def receipt(args):
     """Goods from a supplier: on hand grows (ledger ``supplier_receipt``)."""
     session = db()
-    levels = operations.receive_from_supplier(session, args["sku"], args["qty"], api_user().username,
-                                              note=args.get("note", ""))
+    levels = operations.receive_from_supplier(
+        session, args["sku"], args["qty"], api_user().username, note=args.get("note", "")
+    )
     session.commit()
     return levels.wire()
 
@@ -44,7 +45,9 @@ def receipt(args):
 def adjustment(args):
     """Correct on hand by ``delta`` with a reason; never below zero nor below what is reserved."""
     session = db()
-    levels = operations.adjust_central(session, args["sku"], args["delta"], args["reason"], api_user().username)
+    levels = operations.adjust_central(
+        session, args["sku"], args["delta"], args["reason"], api_user().username
+    )
     session.commit()
     return levels.wire()
 

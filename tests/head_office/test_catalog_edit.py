@@ -6,8 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from head_office.models import AuditEntry, CentralStock, ChangeLogEntry, Product
-
-
 from tests.head_office.console_support import fast_demo_hashes  # noqa: E402,F401
 
 pytestmark = pytest.mark.usefixtures("fast_demo_hashes")
@@ -18,8 +16,16 @@ def manager(client, demo_chain, token_for):
     return token_for("manager", "manager")
 
 
-NEW = {"sku": "TEA-001", "barcode": "0628000099991", "name": "Green tea, 20 bags", "category": "Grocery",
-       "price_cents": 449, "tax_class": "exempt", "reorder_point": 4, "max_stock": 20}
+NEW = {
+    "sku": "TEA-001",
+    "barcode": "0628000099991",
+    "name": "Green tea, 20 bags",
+    "category": "Grocery",
+    "price_cents": 449,
+    "tax_class": "exempt",
+    "reorder_point": 4,
+    "max_stock": 20,
+}
 
 
 def valid_new(**changes):
@@ -32,14 +38,23 @@ def test_create_a_product_with_its_central_stock_row_change_log_and_audit(client
     response = client.post("/api/v1/products", json=valid_new(), headers=manager)
 
     assert response.status_code == 201, response.json
-    assert response.json["sku"] == "TEA-001" and response.json["version"] == 1 and response.json["active"] is True
+    assert (
+        response.json["sku"] == "TEA-001"
+        and response.json["version"] == 1
+        and response.json["active"] is True
+    )
     product = demo_chain.scalar(select(Product).where(Product.sku == "TEA-001"))
     stock = demo_chain.get(CentralStock, product.id)
     assert (stock.on_hand, stock.reserved, stock.in_transit) == (0, 0, 0)
-    change = demo_chain.scalars(select(ChangeLogEntry).where(ChangeLogEntry.entity == "product",
-                                                             ChangeLogEntry.entity_key == "TEA-001")).one()
+    change = demo_chain.scalars(
+        select(ChangeLogEntry).where(
+            ChangeLogEntry.entity == "product", ChangeLogEntry.entity_key == "TEA-001"
+        )
+    ).one()
     assert change.payload == product.to_wire() and change.store_id is None
-    assert demo_chain.scalar(select(AuditEntry).where(AuditEntry.action == "product.create")).actor == "manager"
+    assert (
+        demo_chain.scalar(select(AuditEntry).where(AuditEntry.action == "product.create")).actor == "manager"
+    )
     listed = client.get("/api/v1/central-stock?q=TEA-001", headers=manager).json["items"]
     assert listed[0]["on_hand"] == 0
 
@@ -49,20 +64,34 @@ def test_price_change_bumps_version_reaches_stores_and_is_audited(client, manage
 
     assert response.status_code == 200
     assert response.json["price_cents"] == 1349 and response.json["version"] == 2
-    change = demo_chain.scalars(select(ChangeLogEntry).where(ChangeLogEntry.entity == "product",
-                                                             ChangeLogEntry.entity_key == "GRO-006")
-                                .order_by(ChangeLogEntry.id.desc())).first()
+    change = demo_chain.scalars(
+        select(ChangeLogEntry)
+        .where(ChangeLogEntry.entity == "product", ChangeLogEntry.entity_key == "GRO-006")
+        .order_by(ChangeLogEntry.id.desc())
+    ).first()
     assert change.version == 2 and change.payload["price_cents"] == 1349
     audit = demo_chain.scalar(select(AuditEntry).where(AuditEntry.action == "product.price"))
     assert audit.before["price_cents"] == 1299 and audit.after["price_cents"] == 1349
 
 
 def test_edit_several_fields_and_a_no_op_changes_nothing(client, manager, demo_chain):
-    response = client.patch("/api/v1/products/HOU-001", headers=manager, json={
-        "name": "Dish soap 1 L", "category": "Cleaning", "reorder_point": 5, "max_stock": 25, "active": False})
+    response = client.patch(
+        "/api/v1/products/HOU-001",
+        headers=manager,
+        json={
+            "name": "Dish soap 1 L",
+            "category": "Cleaning",
+            "reorder_point": 5,
+            "max_stock": 25,
+            "active": False,
+        },
+    )
     assert response.status_code == 200
     assert (response.json["name"], response.json["category"], response.json["active"]) == (
-        "Dish soap 1 L", "Cleaning", False)
+        "Dish soap 1 L",
+        "Cleaning",
+        False,
+    )
     count = demo_chain.scalar(select(func.count()).select_from(ChangeLogEntry))
     again = client.patch("/api/v1/products/HOU-001", json={"name": "Dish soap 1 L"}, headers=manager)
     assert again.json["version"] == response.json["version"] == 2
@@ -129,7 +158,9 @@ def test_duplicate_barcode_on_create_is_409(client, manager):
 
 def test_store_staff_cannot_edit_the_catalog(client, demo_chain, token_for):
     cashier = token_for("cashier1", "cashier")
-    assert client.patch("/api/v1/products/GRO-001", json={"price_cents": 1}, headers=cashier).status_code == 403
+    assert (
+        client.patch("/api/v1/products/GRO-001", json={"price_cents": 1}, headers=cashier).status_code == 403
+    )
     assert client.post("/api/v1/products", json=valid_new(), headers=cashier).status_code == 403
 
 

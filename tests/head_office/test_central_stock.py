@@ -6,8 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from head_office.models import AuditEntry, CentralStock, ChangeLogEntry, Product, StockMovement, StoreStock
-
-
 from tests.head_office.console_support import fast_demo_hashes  # noqa: E402,F401
 
 pytestmark = pytest.mark.usefixtures("fast_demo_hashes")
@@ -57,8 +55,12 @@ def test_store_staff_read_central_stock_and_only_their_own_store_stock(client, d
     assert {"sku", "name", "on_hand", "reorder_point", "max_stock"} <= set(own.json["items"][0])
     other = client.get("/api/v1/stores/3/stock", headers=cashier)
     assert other.status_code == 403 and "own store" in other.json["message"]
-    assert client.post("/api/v1/central-stock/receipts", json={"sku": "GRO-001", "qty": 5},
-                       headers=cashier).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/central-stock/receipts", json={"sku": "GRO-001", "qty": 5}, headers=cashier
+        ).status_code
+        == 403
+    )
 
 
 def test_manager_reads_any_store_and_unknown_store_is_404(client, manager):
@@ -70,16 +72,20 @@ def test_manager_reads_any_store_and_unknown_store_is_404(client, manager):
 def test_supplier_receipt_adds_to_on_hand_with_ledger_change_log_and_audit(client, manager, demo_chain):
     before = client.get("/api/v1/central-stock?q=GRO-009", headers=manager).json["items"][0]
 
-    response = client.post("/api/v1/central-stock/receipts", json={"sku": "GRO-009", "qty": 120}, headers=manager)
+    response = client.post(
+        "/api/v1/central-stock/receipts", json={"sku": "GRO-009", "qty": 120}, headers=manager
+    )
 
     assert response.status_code == 201
     assert response.json["on_hand"] == before["on_hand"] + 120
     assert response.json["version"] == before["version"] + 1
     move = demo_chain.scalar(select(StockMovement).where(StockMovement.kind == "supplier_receipt"))
     assert move.qty == 120 and move.location == "central" and move.actor == "manager"
-    change = demo_chain.scalars(select(ChangeLogEntry).where(ChangeLogEntry.entity == "central_stock",
-                                                             ChangeLogEntry.entity_key == "GRO-009")
-                                .order_by(ChangeLogEntry.id.desc())).first()
+    change = demo_chain.scalars(
+        select(ChangeLogEntry)
+        .where(ChangeLogEntry.entity == "central_stock", ChangeLogEntry.entity_key == "GRO-009")
+        .order_by(ChangeLogEntry.id.desc())
+    ).first()
     assert change.payload == response.json and change.version == response.json["version"]
     audit = demo_chain.scalar(select(AuditEntry).where(AuditEntry.action == "central_stock.receipt"))
     assert audit.before["on_hand"] == before["on_hand"] and audit.after["on_hand"] == before["on_hand"] + 120
@@ -91,13 +97,19 @@ def test_adjustment_never_goes_below_zero_or_below_reserved(client, manager, dem
     stock.on_hand, stock.reserved = 10, 7
     demo_chain.commit()
 
-    too_much = client.post("/api/v1/central-stock/adjustments",
-                           json={"sku": "HAR-002", "delta": -4, "reason": "damaged"}, headers=manager)
+    too_much = client.post(
+        "/api/v1/central-stock/adjustments",
+        json={"sku": "HAR-002", "delta": -4, "reason": "damaged"},
+        headers=manager,
+    )
     assert too_much.status_code == 409 and too_much.json["code"] == "insufficient_stock"
     assert "at most 3" in too_much.json["message"]
 
-    ok = client.post("/api/v1/central-stock/adjustments",
-                     json={"sku": "HAR-002", "delta": -3, "reason": "damaged"}, headers=manager)
+    ok = client.post(
+        "/api/v1/central-stock/adjustments",
+        json={"sku": "HAR-002", "delta": -3, "reason": "damaged"},
+        headers=manager,
+    )
     assert ok.status_code == 201 and ok.json["on_hand"] == 7 and ok.json["available"] == 0
     move = demo_chain.scalar(select(StockMovement).where(StockMovement.kind == "adjustment"))
     assert move.qty == -3 and move.note == "damaged"

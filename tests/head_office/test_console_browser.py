@@ -30,18 +30,42 @@ def shop(demo_chain):
     s = demo_chain
     syrup = s.scalar(select(Product).where(Product.sku == "GRO-006"))
     milk = s.scalar(select(Product).where(Product.sku == "GRO-001"))
-    apply(s, 2, "sale", sale_payload(2, "S02-000001", [Item.of(syrup, 2), Item.of(milk, 1)],
-                                     datetime(2026, 3, 3, 15, 0, tzinfo=UTC)))
-    apply(s, 3, "sale", sale_payload(3, "S03-000001", [Item.of(milk, 4)], datetime(2026, 3, 4, 15, 0, tzinfo=UTC)))
+    apply(
+        s,
+        2,
+        "sale",
+        sale_payload(
+            2, "S02-000001", [Item.of(syrup, 2), Item.of(milk, 1)], datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
+        ),
+    )
+    apply(
+        s,
+        3,
+        "sale",
+        sale_payload(3, "S03-000001", [Item.of(milk, 4)], datetime(2026, 3, 4, 15, 0, tzinfo=UTC)),
+    )
     s.get(CentralStock, syrup.id).on_hand = 30
     request_id = uuid.uuid4()
-    apply(s, 2, "restock_request", {"id": request_id, "store_id": 2, "sku": "GRO-006", "qty": 12,
-                                    "requested_by": "storemgr2", "occurred_at": datetime.now(UTC)})
+    apply(
+        s,
+        2,
+        "restock_request",
+        {
+            "id": request_id,
+            "store_id": 2,
+            "sku": "GRO-006",
+            "qty": 12,
+            "requested_by": "storemgr2",
+            "occurred_at": datetime.now(UTC),
+        },
+    )
     s.commit()
     return s.scalar(select(Replenishment).where(Replenishment.request_id == request_id))
 
 
-def test_manager_sees_dashboard_downloads_report_csv_and_approves_part_then_ships(app, page, shop, demo_chain):
+def test_manager_sees_dashboard_downloads_report_csv_and_approves_part_then_ships(
+    app, page, shop, demo_chain
+):
     with live_server(app) as base:
         sign_in(page, base)
 
@@ -66,8 +90,19 @@ def test_manager_sees_dashboard_downloads_report_csv_and_approves_part_then_ship
         assert download.suggested_filename == "sales_2026-03-01_2026-03-07.csv"
         rows_csv = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
         assert rows_csv[0][:5] == ["store_id", "store_code", "store_name", "sku", "name"]
-        assert ["2", "S02", "Vieux-Montréal", "GRO-006", "Maple syrup 540 mL", "2", "0", "2", "25.98", "0.00",
-                "25.98"] in rows_csv
+        assert [
+            "2",
+            "S02",
+            "Vieux-Montréal",
+            "GRO-006",
+            "Maple syrup 540 mL",
+            "2",
+            "0",
+            "2",
+            "25.98",
+            "0.00",
+            "25.98",
+        ] in rows_csv
         assert len(rows_csv) == 4
 
         # Approve part of the store's request, then ship it.
@@ -76,7 +111,9 @@ def test_manager_sees_dashboard_downloads_report_csv_and_approves_part_then_ship
         assert "Maple syrup" in row.inner_text() and "storemgr2" in row.inner_text()
         row.get_by_label(f"Quantity to approve for #{shop.id}").fill("8")
         row.get_by_role("button", name="Approve").click()
-        assert f"Replenishment {shop.id} approved: 8 of 12 (partial)." in page.locator(".flash.ok").inner_text()
+        assert (
+            f"Replenishment {shop.id} approved: 8 of 12 (partial)." in page.locator(".flash.ok").inner_text()
+        )
         page.get_by_role("link", name="Approved").click()
         row = page.locator(f'#replenishments tr[data-id="{shop.id}"]')
         row.get_by_role("button", name="Ship 8").click()

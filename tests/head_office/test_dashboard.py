@@ -26,17 +26,33 @@ NOW = utc(2026, 2, 11, 17, 0)  # 12:00 in Montreal on 2026-02-11
 @pytest.fixture
 def chain(demo_chain):
     s = demo_chain
-    snk, hou, gro = (s.scalar(select(Product).where(Product.sku == sku)) for sku in ("SNK-002", "HOU-001", "GRO-001"))
-    sale_a = sale_payload(1, "S01-000001", [Item.of(snk, 2), Item.of(hou, 3), Item.of(snk, 2)], utc(2026, 2, 11, 4, 30))
-    apply(s, 1, "sale", sale_a)                                                                   # 02-10: 2593
-    apply(s, 1, "sale", sale_payload(1, "S01-000002", [Item.of(gro, 1)], utc(2026, 2, 11, 5, 30)))   # 02-11: 589
-    apply(s, 1, "return", return_payload(sale_a, [(2, 1)], utc(2026, 2, 11, 16, 0)))                 # 02-11: -399
-    apply(s, 1, "sale", sale_payload(1, "S01-000003", [Item.of(gro, 2)], utc(2026, 2, 4, 18, 0)))    # 02-04: 1178
-    apply(s, 1, "sale", sale_payload(1, "S01-000004", [Item.of(hou, 10)], utc(2026, 1, 13, 18, 0)))  # 01-13: 3990
-    apply(s, 1, "sale", sale_payload(1, "S01-000005", [Item.of(hou, 20)], utc(2026, 1, 12, 18, 0)))  # 01-12: out
-    apply(s, 2, "sale", sale_payload(2, "S02-000001", [Item.of(gro, 3)], utc(2026, 2, 11, 16, 0)))   # 02-11: 1767
+    snk, hou, gro = (
+        s.scalar(select(Product).where(Product.sku == sku)) for sku in ("SNK-002", "HOU-001", "GRO-001")
+    )
+    sale_a = sale_payload(
+        1, "S01-000001", [Item.of(snk, 2), Item.of(hou, 3), Item.of(snk, 2)], utc(2026, 2, 11, 4, 30)
+    )
+    apply(s, 1, "sale", sale_a)  # 02-10: 2593
+    apply(
+        s, 1, "sale", sale_payload(1, "S01-000002", [Item.of(gro, 1)], utc(2026, 2, 11, 5, 30))
+    )  # 02-11: 589
+    apply(s, 1, "return", return_payload(sale_a, [(2, 1)], utc(2026, 2, 11, 16, 0)))  # 02-11: -399
+    apply(
+        s, 1, "sale", sale_payload(1, "S01-000003", [Item.of(gro, 2)], utc(2026, 2, 4, 18, 0))
+    )  # 02-04: 1178
+    apply(
+        s, 1, "sale", sale_payload(1, "S01-000004", [Item.of(hou, 10)], utc(2026, 1, 13, 18, 0))
+    )  # 01-13: 3990
+    apply(
+        s, 1, "sale", sale_payload(1, "S01-000005", [Item.of(hou, 20)], utc(2026, 1, 12, 18, 0))
+    )  # 01-12: out
+    apply(
+        s, 2, "sale", sale_payload(2, "S02-000001", [Item.of(gro, 3)], utc(2026, 2, 11, 16, 0))
+    )  # 02-11: 1767
     # Neutral stock everywhere, then one stock-out and one overstock at store 1.
-    s.execute(text("UPDATE store_stock SET on_hand = p.reorder_point + 1 FROM products p WHERE p.id = product_id"))
+    s.execute(
+        text("UPDATE store_stock SET on_hand = p.reorder_point + 1 FROM products p WHERE p.id = product_id")
+    )
     s.get(StoreStock, (1, gro.id)).on_hand = 12  # reorder point 12: at it counts as a stock-out
     s.get(StoreStock, (1, hou.id)).on_hand = 41  # max stock 40
     s.get(StoreStock, (3, snk.id)).on_hand = -2  # oversold at store 3
@@ -57,13 +73,20 @@ def test_every_store_with_revenue_over_its_own_business_days(chain):
     assert s1["revenue_7d_cents"] == 2593 + 589 - 399  # 02-05..02-11: the sale of 02-04 is out
     assert s1["revenue_30d_cents"] == 2593 + 589 - 399 + 1178 + 3990  # 01-13..02-11
     assert s2["revenue_today_cents"] == s2["revenue_30d_cents"] == 1767 and s2["sales_count_today"] == 1
-    assert (s3["revenue_today_cents"], s3["revenue_7d_cents"], s3["revenue_30d_cents"], s3["sales_count_today"],
-            s3["avg_basket_today_cents"]) == (0, 0, 0, 0, 0)
+    assert (
+        s3["revenue_today_cents"],
+        s3["revenue_7d_cents"],
+        s3["revenue_30d_cents"],
+        s3["sales_count_today"],
+        s3["avg_basket_today_cents"],
+    ) == (0, 0, 0, 0, 0)
 
 
 def test_stock_outs_at_or_below_reorder_point_and_overstock_above_max(chain):
     s1, _, s3, s4, _ = dashboard(chain, now=NOW)["stores"]
-    assert s1["stock_outs"] == [{"sku": "GRO-001", "name": "Whole milk 2 L", "on_hand": 12, "reorder_point": 12}]
+    assert s1["stock_outs"] == [
+        {"sku": "GRO-001", "name": "Whole milk 2 L", "on_hand": 12, "reorder_point": 12}
+    ]
     assert s1["overstock"] == [{"sku": "HOU-001", "name": "Dish soap 740 mL", "on_hand": 41, "max_stock": 40}]
     assert s3["stock_outs"][0]["sku"] == "SNK-002" and s3["stock_outs"][0]["on_hand"] == -2
     assert s4["stock_outs"] == [] and s4["overstock"] == []
@@ -73,13 +96,32 @@ def test_sync_health_and_reconciliation(chain):
     s = chain
     s.get(StoreSyncState, 1).last_contact_at = utc(2026, 2, 11, 16, 59)
     s.get(StoreSyncState, 1).pending_events_reported = 3
-    s.get(StoreSyncState, 1).reported_totals = {"business_date": "2026-02-10", "revenue_cents": 2593,
-                                                "tax_cents": 389, "sales_count": 1, "units": 7}
-    s.get(StoreSyncState, 2).reported_totals = {"business_date": "2026-02-10", "revenue_cents": 500,
-                                                "tax_cents": 0, "sales_count": 1}
+    s.get(StoreSyncState, 1).reported_totals = {
+        "business_date": "2026-02-10",
+        "revenue_cents": 2593,
+        "tax_cents": 389,
+        "sales_count": 1,
+        "units": 7,
+    }
+    s.get(StoreSyncState, 2).reported_totals = {
+        "business_date": "2026-02-10",
+        "revenue_cents": 500,
+        "tax_cents": 0,
+        "sales_count": 1,
+    }
     for n, resolved in enumerate([None, None, utc(2026, 2, 11)]):
-        s.add(SyncRejection(store_id=1, event_id=uuid.uuid4(), seq=10 + n, type="sale", code="unknown_sku",
-                            reason="Unknown SKU X", payload={}, resolved_at=resolved))
+        s.add(
+            SyncRejection(
+                store_id=1,
+                event_id=uuid.uuid4(),
+                seq=10 + n,
+                type="sale",
+                code="unknown_sku",
+                reason="Unknown SKU X",
+                payload={},
+                resolved_at=resolved,
+            )
+        )
     s.commit()
 
     s1, s2, s3 = dashboard(s, now=NOW)["stores"][:3]
@@ -89,8 +131,10 @@ def test_sync_health_and_reconciliation(chain):
     assert s1["sync"]["rejections"] == 2
     assert s1["sync"]["reconciled"] is True and s1["sync"]["reconciled_date"] == "2026-02-10"
     assert s2["sync"]["reconciled"] is False
-    assert s2["sync"]["differences"] == {"revenue_cents": {"store": 500, "head_office": 0},
-                                         "sales_count": {"store": 1, "head_office": 0}}
+    assert s2["sync"]["differences"] == {
+        "revenue_cents": {"store": 500, "head_office": 0},
+        "sales_count": {"store": 1, "head_office": 0},
+    }
     assert s3["sync"]["reconciled"] is None and s3["sync"]["last_contact_at"] is None
     assert s3["sync"]["rejections"] == 0
 
@@ -100,8 +144,18 @@ def test_dashboard_api_lists_every_store_with_zeros(client, demo_chain, token_fo
     body = client.get("/api/v1/dashboard", headers=manager).json
     assert len(body["stores"]) == 5 and body["as_of"].endswith("Z")
     for row in body["stores"]:
-        assert {"store_id", "code", "name", "revenue_today_cents", "revenue_7d_cents", "revenue_30d_cents",
-                "sales_count_today", "stock_outs", "overstock", "sync"} <= set(row)
+        assert {
+            "store_id",
+            "code",
+            "name",
+            "revenue_today_cents",
+            "revenue_7d_cents",
+            "revenue_30d_cents",
+            "sales_count_today",
+            "stock_outs",
+            "overstock",
+            "sync",
+        } <= set(row)
         assert row["revenue_today_cents"] == row["revenue_30d_cents"] == 0
         assert set(row["sync"]) >= {"last_contact_at", "pending_events", "rejections", "reconciled"}
 
@@ -118,8 +172,9 @@ def test_a_sale_made_now_shows_as_today(client, demo_chain, token_for):
 
 
 def test_dashboard_page_shows_every_store_charts_and_alerts(client, chain):
-    client.post("/login", data={"username": "manager", "password": "manager",
-                                "csrf_token": _csrf(client, "/login")})
+    client.post(
+        "/login", data={"username": "manager", "password": "manager", "csrf_token": _csrf(client, "/login")}
+    )
     page = client.get("/").get_data(as_text=True)
     for code in ("S01", "S02", "S03", "S04", "S05"):
         assert f"<strong>{code}</strong>" in page
@@ -128,8 +183,9 @@ def test_dashboard_page_shows_every_store_charts_and_alerts(client, chain):
 
 
 def test_store_staff_get_their_own_home_page_not_the_dashboard(client, demo_chain):
-    client.post("/login", data={"username": "cashier1", "password": "cashier",
-                                "csrf_token": _csrf(client, "/login")})
+    client.post(
+        "/login", data={"username": "cashier1", "password": "cashier", "csrf_token": _csrf(client, "/login")}
+    )
     page = client.get("/").get_data(as_text=True)
     assert "Welcome, cashier1" in page and "Stock-outs" not in page
     assert client.get("/reports").status_code == 403

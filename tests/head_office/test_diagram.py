@@ -16,7 +16,7 @@ def test_mermaid_names_every_entity_column_and_relation():
         for column in table.columns:
             assert re.search(rf"^        \w+ {column.name}\b", text, re.M), (table.name, column.name)
         for fk in table.foreign_keys:
-            assert f'{fk.column.table.name} ' in text and f'{table.name} : "{fk.parent.name}"' in text
+            assert f"{fk.column.table.name} " in text and f'{table.name} : "{fk.parent.name}"' in text
     assert 'stores ||--o{ sales : "store_id"' in text
     assert 'products |o--o{ sale_lines : "product_id"' in text
     assert "        uuid id PK" in text and "        string sku UK" in text
@@ -26,7 +26,9 @@ def test_svg_has_a_box_per_entity_and_a_line_per_foreign_key():
     picture = svg()
     assert picture.startswith("<svg") and picture.rstrip().endswith("</svg>")
     assert picture.count('<g class="entity"') == len(Base.metadata.sorted_tables)
-    assert picture.count('<path class="relation"') == sum(len(t.foreign_keys) for t in Base.metadata.sorted_tables)
+    assert picture.count('<path class="relation"') == sum(
+        len(t.foreign_keys) for t in Base.metadata.sorted_tables
+    )
     assert 'id="entity-replenishment_history"' in picture
 
 
@@ -35,8 +37,12 @@ def test_a_new_model_appears_without_touching_the_diagram_code():
 
     metadata = MetaData()
     Table("shelves", metadata, Column("id", Integer, primary_key=True), Column("label", String(20)))
-    Table("bins", metadata, Column("id", Integer, primary_key=True),
-          Column("shelf_id", ForeignKey("shelves.id"), nullable=False))
+    Table(
+        "bins",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("shelf_id", ForeignKey("shelves.id"), nullable=False),
+    )
     assert [e.name for e in entities(metadata)] == ["shelves", "bins"]
     assert 'shelves ||--o{ bins : "shelf_id"' in mermaid(metadata)
     assert svg(metadata).count('<path class="relation"') == 1

@@ -19,8 +19,6 @@ from head_office.models import (
     StockMovement,
     StoreStock,
 )
-
-
 from tests.head_office.console_support import fast_demo_hashes  # noqa: E402,F401
 
 pytestmark = pytest.mark.usefixtures("fast_demo_hashes")
@@ -44,13 +42,23 @@ def set_central(session, sku, on_hand, reserved=0):
 
 def store_request(session, store_id, sku, qty):
     """A restock request as a store's event makes it (what ingest creates)."""
-    from head_office.ingest.apply import apply_event
     from common.clock import utcnow
+    from head_office.ingest.apply import apply_event
 
     request_id = uuid.uuid4()
-    apply_event(session, store_id, "restock_request",
-                {"id": request_id, "store_id": store_id, "sku": sku, "qty": qty, "requested_by": "storemgr",
-                 "occurred_at": utcnow()})
+    apply_event(
+        session,
+        store_id,
+        "restock_request",
+        {
+            "id": request_id,
+            "store_id": store_id,
+            "sku": sku,
+            "qty": qty,
+            "requested_by": "storemgr",
+            "occurred_at": utcnow(),
+        },
+    )
     session.commit()
     return session.scalar(select(Replenishment).where(Replenishment.request_id == request_id))
 
@@ -72,16 +80,22 @@ def test_partial_approval_reserves_stock_and_tells_the_store(client, manager, de
     assert change.payload["status"] == "approved" and change.payload["qty_approved"] == 8
     assert change.version == change.payload["version"] == 2
     central_change = demo_chain.scalars(
-        select(ChangeLogEntry).where(ChangeLogEntry.entity == "central_stock", ChangeLogEntry.entity_key == "GRO-006")
+        select(ChangeLogEntry)
+        .where(ChangeLogEntry.entity == "central_stock", ChangeLogEntry.entity_key == "GRO-006")
         .order_by(ChangeLogEntry.id.desc())
     ).first()
     assert central_change.payload["reserved"] == 8 and central_change.payload["available"] == 22
     audit = demo_chain.scalar(select(AuditEntry).where(AuditEntry.action == "replenishment.approved"))
-    assert audit.actor == "manager" and audit.before["status"] == "requested" and audit.after["qty_approved"] == 8
+    assert (
+        audit.actor == "manager"
+        and audit.before["status"] == "requested"
+        and audit.after["qty_approved"] == 8
+    )
 
 
 def test_full_approval_is_refused_when_central_stock_is_short_and_says_what_is_available(
-        client, manager, demo_chain):
+    client, manager, demo_chain
+):
     set_central(demo_chain, "HAR-001", 5)
     rep = store_request(demo_chain, 1, "HAR-001", 9)
 
@@ -98,7 +112,10 @@ def test_full_approval_is_refused_when_central_stock_is_short_and_says_what_is_a
 def test_ship_moves_reserved_to_in_transit_and_receipt_closes_it(client, manager, demo_chain):
     set_central(demo_chain, "SNK-002", 100)
     rep = store_request(demo_chain, 3, "SNK-002", 20)
-    assert client.post(f"/api/v1/replenishments/{rep.id}/approve", json={"qty": 15}, headers=manager).status_code == 200
+    assert (
+        client.post(f"/api/v1/replenishments/{rep.id}/approve", json={"qty": 15}, headers=manager).status_code
+        == 200
+    )
 
     shipped = client.post(f"/api/v1/replenishments/{rep.id}/ship", headers=manager)
 
@@ -106,15 +123,26 @@ def test_ship_moves_reserved_to_in_transit_and_receipt_closes_it(client, manager
     assert shipped.json["qty_shipped"] == 15
     stock = central(demo_chain, "SNK-002")
     assert (stock.on_hand, stock.reserved, stock.in_transit) == (85, 0, 15)
-    on_hand_before = demo_chain.scalar(select(StoreStock.on_hand).join(Product).where(
-        StoreStock.store_id == 3, Product.sku == "SNK-002"))
+    on_hand_before = demo_chain.scalar(
+        select(StoreStock.on_hand).join(Product).where(StoreStock.store_id == 3, Product.sku == "SNK-002")
+    )
 
     from common.clock import utcnow
     from head_office.ingest.apply import apply_event
 
-    apply_event(demo_chain, 3, "receipt_confirmation",
-                {"request_id": rep.request_id, "store_id": 3, "sku": "SNK-002", "qty_received": 13,
-                 "occurred_at": utcnow(), "by": "storemgr3"})
+    apply_event(
+        demo_chain,
+        3,
+        "receipt_confirmation",
+        {
+            "request_id": rep.request_id,
+            "store_id": 3,
+            "sku": "SNK-002",
+            "qty_received": 13,
+            "occurred_at": utcnow(),
+            "by": "storemgr3",
+        },
+    )
     demo_chain.commit()
 
     demo_chain.expire_all()
@@ -122,18 +150,27 @@ def test_ship_moves_reserved_to_in_transit_and_receipt_closes_it(client, manager
     assert received.status == "received" and received.qty_received == 13
     stock = central(demo_chain, "SNK-002")
     assert (stock.on_hand, stock.reserved, stock.in_transit) == (85, 0, 0)
-    on_hand_after = demo_chain.scalar(select(StoreStock.on_hand).join(Product).where(
-        StoreStock.store_id == 3, Product.sku == "SNK-002"))
+    on_hand_after = demo_chain.scalar(
+        select(StoreStock.on_hand).join(Product).where(StoreStock.store_id == 3, Product.sku == "SNK-002")
+    )
     assert on_hand_after == on_hand_before + 13
     loss = demo_chain.scalar(select(StockMovement).where(StockMovement.kind == "transit_loss"))
     assert loss.qty == -2
-    statuses = [e.to_status for e in demo_chain.scalars(
-        select(ReplenishmentEvent).where(ReplenishmentEvent.replenishment_id == rep.id)
-        .order_by(ReplenishmentEvent.id))]
+    statuses = [
+        e.to_status
+        for e in demo_chain.scalars(
+            select(ReplenishmentEvent)
+            .where(ReplenishmentEvent.replenishment_id == rep.id)
+            .order_by(ReplenishmentEvent.id)
+        )
+    ]
     assert statuses == ["requested", "approved", "shipped", "received"]
     # The ledger of the central buckets adds up: what left on hand is what arrived plus the loss.
-    in_transit_moves = demo_chain.scalars(select(StockMovement.qty).where(
-        StockMovement.bucket == "in_transit", StockMovement.ref_id == str(rep.id))).all()
+    in_transit_moves = demo_chain.scalars(
+        select(StockMovement.qty).where(
+            StockMovement.bucket == "in_transit", StockMovement.ref_id == str(rep.id)
+        )
+    ).all()
     assert sum(in_transit_moves) == 0
 
 
@@ -149,24 +186,37 @@ def test_ship_moves_reserved_to_in_transit_and_receipt_closes_it(client, manager
     ],
 )
 def test_each_step_out_of_order_is_refused_with_409_and_changes_nothing(
-        client, manager, demo_chain, steps, refused, message):
+    client, manager, demo_chain, steps, refused, message
+):
     rep = store_request(demo_chain, 1, "GRO-001", 4)
     bodies = {"approve": {}, "reject": {"reason": "not this week"}, "ship": None}
     for step in steps:
-        assert client.post(f"/api/v1/replenishments/{rep.id}/{step}", json=bodies[step],
-                           headers=manager).status_code == 200
+        assert (
+            client.post(
+                f"/api/v1/replenishments/{rep.id}/{step}", json=bodies[step], headers=manager
+            ).status_code
+            == 200
+        )
     demo_chain.expire_all()
-    before = (demo_chain.get(Replenishment, rep.id).version, central(demo_chain, "GRO-001").version,
-              demo_chain.query(ChangeLogEntry).count())
+    before = (
+        demo_chain.get(Replenishment, rep.id).version,
+        central(demo_chain, "GRO-001").version,
+        demo_chain.query(ChangeLogEntry).count(),
+    )
 
-    response = client.post(f"/api/v1/replenishments/{rep.id}/{refused}", json=bodies[refused], headers=manager)
+    response = client.post(
+        f"/api/v1/replenishments/{rep.id}/{refused}", json=bodies[refused], headers=manager
+    )
 
     assert response.status_code == 409
     assert response.json["code"] == "invalid_status"
     assert message in response.json["message"]
     demo_chain.expire_all()
-    after = (demo_chain.get(Replenishment, rep.id).version, central(demo_chain, "GRO-001").version,
-             demo_chain.query(ChangeLogEntry).count())
+    after = (
+        demo_chain.get(Replenishment, rep.id).version,
+        central(demo_chain, "GRO-001").version,
+        demo_chain.query(ChangeLogEntry).count(),
+    )
     assert after == before
 
 
@@ -177,8 +227,9 @@ def test_reject_needs_a_reason_and_records_it(client, manager, demo_chain):
     blank = client.post(f"/api/v1/replenishments/{rep.id}/reject", json={"reason": "   "}, headers=manager)
     assert blank.status_code == 422
 
-    response = client.post(f"/api/v1/replenishments/{rep.id}/reject", json={"reason": "Discontinued"},
-                           headers=manager)
+    response = client.post(
+        f"/api/v1/replenishments/{rep.id}/reject", json={"reason": "Discontinued"}, headers=manager
+    )
 
     assert response.status_code == 200
     assert response.json["status"] == "rejected" and response.json["reason"] == "Discontinued"
@@ -201,8 +252,9 @@ def test_unknown_replenishment_is_404(client, manager):
 
 
 def test_a_manager_creates_a_replenishment_for_a_store(client, manager, demo_chain):
-    response = client.post("/api/v1/replenishments", json={"store_id": 5, "sku": "HOU-003", "qty": 6},
-                           headers=manager)
+    response = client.post(
+        "/api/v1/replenishments", json={"store_id": 5, "sku": "HOU-003", "qty": 6}, headers=manager
+    )
     assert response.status_code == 201, response.json
     body = response.json
     assert body["status"] == "requested" and body["request_id"] is None and body["store_id"] == 5
@@ -215,9 +267,13 @@ def test_a_manager_creates_a_replenishment_for_a_store(client, manager, demo_cha
 
 @pytest.mark.parametrize(
     "body",
-    [{"store_id": 99, "sku": "HOU-003", "qty": 1}, {"store_id": 1, "sku": "NOPE", "qty": 1},
-     {"store_id": 1, "sku": "HOU-003", "qty": 0}, {"store_id": 1, "sku": "HOU-003"},
-     {"store_id": 1, "sku": "HOU-003", "qty": 1, "extra": 1}],
+    [
+        {"store_id": 99, "sku": "HOU-003", "qty": 1},
+        {"store_id": 1, "sku": "NOPE", "qty": 1},
+        {"store_id": 1, "sku": "HOU-003", "qty": 0},
+        {"store_id": 1, "sku": "HOU-003"},
+        {"store_id": 1, "sku": "HOU-003", "qty": 1, "extra": 1},
+    ],
 )
 def test_creating_a_replenishment_with_bad_input_is_refused(client, manager, body):
     response = client.post("/api/v1/replenishments", json=body, headers=manager)
@@ -233,8 +289,9 @@ def test_list_filters_by_status_and_store_with_store_stock_and_recent_sales(clie
     from head_office.history import Item, apply, sale_payload
 
     milk = demo_chain.scalar(select(Product).where(Product.sku == "GRO-001"))
-    for n, when in enumerate([utcnow() - timedelta(hours=1), utcnow() - timedelta(days=3),
-                              utcnow() - timedelta(days=10)], start=1):
+    for n, when in enumerate(
+        [utcnow() - timedelta(hours=1), utcnow() - timedelta(days=3), utcnow() - timedelta(days=10)], start=1
+    ):
         apply(demo_chain, 2, "sale", sale_payload(2, f"S02-{n:06d}", [Item.of(milk, 2)], when))
     demo_chain.commit()
     first = store_request(demo_chain, 2, "GRO-001", 10)
@@ -247,8 +304,9 @@ def test_list_filters_by_status_and_store_with_store_stock_and_recent_sales(clie
     assert [r["store_id"] for r in requested] == [1]
     assert [r["status"] for r in store_2] == ["approved"]
     row = store_2[0]
-    on_hand = demo_chain.scalar(select(StoreStock.on_hand).where(StoreStock.store_id == 2,
-                                                                 StoreStock.product_id == milk.id))
+    on_hand = demo_chain.scalar(
+        select(StoreStock.on_hand).where(StoreStock.store_id == 2, StoreStock.product_id == milk.id)
+    )
     assert row["store_on_hand"] == on_hand
     assert row["sold_7d"] == 4  # the sale 10 days ago is outside the window
     assert [h["to_status"] for h in row["history"]] == ["requested", "approved"]

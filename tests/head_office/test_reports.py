@@ -47,16 +47,31 @@ def february(demo_chain):
 
     add_store(demo_chain, "S06", "Vancouver", "America/Vancouver", store_id=6)
     snk, hou, gro = products(demo_chain, "SNK-002", "HOU-001", "GRO-001")
-    sale_a = sale_payload(1, "S01-000001", [Item.of(snk, 2), Item.of(hou, 3), Item.of(snk, 2)],
-                          utc(2026, 2, 11, 4, 30))
+    sale_a = sale_payload(
+        1, "S01-000001", [Item.of(snk, 2), Item.of(hou, 3), Item.of(snk, 2)], utc(2026, 2, 11, 4, 30)
+    )
     apply(demo_chain, 1, "sale", sale_a)
-    apply(demo_chain, 1, "sale", sale_payload(1, "S01-000002", [Item.of(gro, 1)], utc(2026, 2, 11, 5, 30),
-                                              tenders=["cash"]))
-    apply(demo_chain, 1, "sale", sale_payload(1, "S01-000003", [Item.of(gro, 1, discount_cents=89)],
-                                              utc(2026, 2, 10, 15, 0)))
+    apply(
+        demo_chain,
+        1,
+        "sale",
+        sale_payload(1, "S01-000002", [Item.of(gro, 1)], utc(2026, 2, 11, 5, 30), tenders=["cash"]),
+    )
+    apply(
+        demo_chain,
+        1,
+        "sale",
+        sale_payload(1, "S01-000003", [Item.of(gro, 1, discount_cents=89)], utc(2026, 2, 10, 15, 0)),
+    )
     apply(demo_chain, 1, "return", return_payload(sale_a, [(2, 1)], utc(2026, 2, 11, 17, 0)))
-    apply(demo_chain, 6, "sale", sale_payload(6, "S06-000001", [Item.of(hou, 1)], utc(2026, 2, 11, 6, 30),
-                                              timezone="America/Vancouver"))
+    apply(
+        demo_chain,
+        6,
+        "sale",
+        sale_payload(
+            6, "S06-000001", [Item.of(hou, 1)], utc(2026, 2, 11, 6, 30), timezone="America/Vancouver"
+        ),
+    )
     demo_chain.commit()
     return sale_a
 
@@ -78,14 +93,27 @@ def test_a_business_day_ends_at_local_midnight_and_top_products_sum_all_lines(cl
     assert s1["returns_cents"] == 0
     assert s1["avg_basket_cents"] == 1547  # 3093 / 2 = 1546.5, half up
     # SNK-002 sold in two lines of 2 beats HOU-001 sold in one line of 3.
-    assert [(p["sku"], p["qty"]) for p in s1["top_products"]] == [("SNK-002", 4), ("HOU-001", 3), ("GRO-001", 1)]
-    assert s1["top_products"][0] == {"sku": "SNK-002", "name": "Dark chocolate bar 100 g", "qty": 4,
-                                     "revenue_cents": 1396}
+    assert [(p["sku"], p["qty"]) for p in s1["top_products"]] == [
+        ("SNK-002", 4),
+        ("HOU-001", 3),
+        ("GRO-001", 1),
+    ]
+    assert s1["top_products"][0] == {
+        "sku": "SNK-002",
+        "name": "Dark chocolate bar 100 g",
+        "qty": 4,
+        "revenue_cents": 1396,
+    }
     assert [p["sku"] for p in s1["top_products_by_revenue"]] == ["SNK-002", "HOU-001", "GRO-001"]
     # 06:30 UTC on the 11th is still the 10th in Vancouver.
     assert store_row(body, 6)["revenue_cents"] == 399 and store_row(body, 6)["tax_cents"] == 60
     s2 = store_row(body, 2)
-    assert (s2["revenue_cents"], s2["sales_count"], s2["avg_basket_cents"], s2["top_products"]) == (0, 0, 0, [])
+    assert (s2["revenue_cents"], s2["sales_count"], s2["avg_basket_cents"], s2["top_products"]) == (
+        0,
+        0,
+        0,
+        [],
+    )
     assert body["days"] == [{"date": "2026-02-10", "revenue_cents": 3093 + 399}]
 
 
@@ -94,7 +122,12 @@ def test_returns_are_netted_on_the_day_of_the_return(client, manager, february):
     assert [s["store_id"] for s in day["stores"]] == [1]
     s1 = day["stores"][0]
     assert (s1["revenue_cents"], s1["tax_cents"], s1["sales_count"], s1["units"], s1["returns_cents"]) == (
-        589 - 399, 0 - 60, 1, 0, 399)
+        589 - 399,
+        0 - 60,
+        1,
+        0,
+        399,
+    )
     assert s1["avg_basket_cents"] == 589
 
     both = client.get("/api/v1/reports/sales?from=2026-02-10&to=2026-02-11&store=S01", headers=manager).json
@@ -103,8 +136,10 @@ def test_returns_are_netted_on_the_day_of_the_return(client, manager, february):
     assert s1["tax_cents"] == 389 - 60
     assert s1["units"] == 8 + 1 - 1
     assert s1["returns_cents"] == 399
-    assert both["days"] == [{"date": "2026-02-10", "revenue_cents": 3093},
-                            {"date": "2026-02-11", "revenue_cents": 190}]
+    assert both["days"] == [
+        {"date": "2026-02-10", "revenue_cents": 3093},
+        {"date": "2026-02-11", "revenue_cents": 190},
+    ]
     hou = next(p for p in s1["top_products"] if p["sku"] == "HOU-001")
     assert (hou["qty"], hou["revenue_cents"]) == (2, 1197 - 399)
 
@@ -116,18 +151,41 @@ def test_csv_has_one_row_per_store_and_product_with_decimal_amounts(client, mana
     assert response.mimetype == "text/csv" and "charset=utf-8" in response.content_type
     assert response.headers["Content-Disposition"] == 'attachment; filename="sales_2026-02-10_2026-02-11.csv"'
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8"))))
-    assert rows[0] == ["store_id", "store_code", "store_name", "sku", "name", "qty_sold", "qty_returned", "units",
-                       "sales", "returns", "revenue"]
+    assert rows[0] == [
+        "store_id",
+        "store_code",
+        "store_name",
+        "sku",
+        "name",
+        "qty_sold",
+        "qty_returned",
+        "units",
+        "sales",
+        "returns",
+        "revenue",
+    ]
     assert rows[1:] == [
         ["1", "S01", "Plateau", "GRO-001", "Whole milk 2 L", "2", "0", "2", "10.89", "0.00", "10.89"],
         ["1", "S01", "Plateau", "HOU-001", "Dish soap 740 mL", "3", "1", "2", "11.97", "3.99", "7.98"],
-        ["1", "S01", "Plateau", "SNK-002", "Dark chocolate bar 100 g", "4", "0", "4", "13.96", "0.00", "13.96"],
+        [
+            "1",
+            "S01",
+            "Plateau",
+            "SNK-002",
+            "Dark chocolate bar 100 g",
+            "4",
+            "0",
+            "4",
+            "13.96",
+            "0.00",
+            "13.96",
+        ],
         ["6", "S06", "Vancouver", "HOU-001", "Dish soap 740 mL", "1", "0", "1", "3.99", "0.00", "3.99"],
     ]
 
 
 def test_csv_keeps_accents_in_utf8(client, manager, demo_chain):
-    milk, = products(demo_chain, "GRO-001")
+    (milk,) = products(demo_chain, "GRO-001")
     apply(demo_chain, 2, "sale", sale_payload(2, "S02-000001", [Item.of(milk, 1)], utc(2026, 3, 2, 15)))
     demo_chain.commit()
     body = client.get("/api/v1/reports/sales.csv?from=2026-03-02&to=2026-03-02&store=2", headers=manager).data
@@ -162,7 +220,9 @@ def test_a_year_is_accepted(client, manager):
 
 def test_reports_are_for_managers_only(client, demo_chain, token_for):
     cashier = token_for("cashier1", "cashier")
-    assert client.get("/api/v1/reports/sales?from=2026-02-10&to=2026-02-10", headers=cashier).status_code == 403
+    assert (
+        client.get("/api/v1/reports/sales?from=2026-02-10&to=2026-02-10", headers=cashier).status_code == 403
+    )
     assert client.get("/api/v1/dashboard", headers=cashier).status_code == 403
     assert client.get("/api/v1/reports/sales?from=2026-02-10&to=2026-02-10").status_code == 401
 
@@ -171,11 +231,15 @@ def snapshot(session):
     session.expire_all()
     return (
         session.execute(text("SELECT * FROM daily_store_sales ORDER BY store_id, business_date")).all(),
-        session.execute(text("SELECT * FROM daily_product_sales ORDER BY store_id, business_date, sku")).all(),
+        session.execute(
+            text("SELECT * FROM daily_product_sales ORDER BY store_id, business_date, sku")
+        ).all(),
     )
 
 
-def test_rebuilding_the_projections_gives_exactly_the_same_figures(client, manager, runner, demo_chain, february):
+def test_rebuilding_the_projections_gives_exactly_the_same_figures(
+    client, manager, runner, demo_chain, february
+):
     from head_office.history import generate_history
 
     generate_history(demo_chain, days=3, sales_per_day=12, now=utc(2026, 2, 14, 20))
@@ -200,7 +264,7 @@ def test_sale_ids_make_projections_count_each_sale_once(client, manager, demo_ch
     """A duplicate sale event is refused by ingest and the projections do not move."""
     from head_office.ingest.apply import Unappliable
 
-    milk, = products(demo_chain, "GRO-001")
+    (milk,) = products(demo_chain, "GRO-001")
     sale = sale_payload(3, "S03-000001", [Item.of(milk, 2)], utc(2026, 2, 3, 15), sale_id=uuid.uuid4())
     apply(demo_chain, 3, "sale", sale)
     demo_chain.commit()

@@ -51,8 +51,9 @@ def test_history_is_deterministic_and_running_it_again_adds_nothing(demo_chain):
     demo_chain.commit()
     assert again == {"sales": 0, "returns": 0, "skipped": first["sales"]}
     assert demo_chain.scalar(select(func.sum(Sale.subtotal_cents))) == revenue
-    receipts = demo_chain.scalars(select(Sale.receipt_number).where(Sale.store_id == 1).order_by(
-        Sale.receipt_number)).all()
+    receipts = demo_chain.scalars(
+        select(Sale.receipt_number).where(Sale.store_id == 1).order_by(Sale.receipt_number)
+    ).all()
     assert receipts[0] == "S01-H260307-0001"
 
 
