@@ -22,7 +22,7 @@ from .processes import Service, base_env
 pytestmark = pytest.mark.slow
 
 STORES = 5
-SALES_PER_STORE = 120
+SALES_PER_STORE = 200
 
 
 class Till:
@@ -132,6 +132,8 @@ def test_chaos_nothing_lost_nothing_doubled_stock_conserved(chain_db, tokens, pg
         assert not any(w.is_alive() for w in workers)
 
         proxy.random_faults = 0.0
+        faults = [action for _method, path, action in proxy.log if path == "/sync/v1/push" and action != "pass"]
+        assert len(faults) >= 5, "the proxy injected too few faults for this to mean anything"
         deadline = time.monotonic() + 120
         while True:
             pending = {
