@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.ids import uuid7
 
 from ..audit import record
 from ..changes import log_change
@@ -29,6 +30,7 @@ from ..models import CentralStock, Product, Replenishment, ReplenishmentEvent, S
 from ..stock.operations import MAX_QTY, change_central, ledger, levels, product_for_sku
 
 MAX_REQUEST_QTY = 100_000
+CREATED_HERE = "created at head office"
 
 
 def wire(rep: Replenishment, sku: str) -> dict[str, Any]:
@@ -116,7 +118,11 @@ def _after_step(
 def create_replenishment(
     session: Session, store_id: int, sku: str, qty: int, actor: str, note: str = ""
 ) -> Replenishment:
-    """A head-office manager's own replenishment for a store (status ``requested``)."""
+    """A head-office manager's own replenishment for a store (status ``requested``).
+
+    It gets a ``request_id`` made here (the store's requests carry the store's own), and a
+    change-log entry at once, so the store knows it is coming and can confirm its receipt.
+    """
     errors: dict[str, list[str]] = {}
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_REQUEST_QTY:
         errors["qty"] = [f"A quantity from 1 to {MAX_REQUEST_QTY:,}."]
@@ -126,7 +132,7 @@ def create_replenishment(
         raise ValidationFailed("Invalid replenishment.", errors=errors)
     product = product_for_sku(session, sku)
     rep = Replenishment(
-        request_id=None,
+        request_id=uuid7(),
         store_id=store_id,
         product_id=product.id,
         qty_requested=qty,
@@ -143,7 +149,7 @@ def create_replenishment(
             to_status="requested",
             qty=qty,
             actor=actor,
-            note=note or "created at head office",
+            note=CREATED_HERE + (f": {note}" if note else ""),
             at=utcnow(),
         )
     )
@@ -156,6 +162,14 @@ def create_replenishment(
         None,
         wire(rep, product.sku),
         note=note,
+    )
+    log_change(
+        session,
+        "replenishment",
+        str(rep.request_id),
+        rep.version,
+        wire(rep, product.sku),
+        store_id=rep.store_id,
     )
     session.flush()
     return rep

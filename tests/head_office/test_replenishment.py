@@ -257,11 +257,17 @@ def test_a_manager_creates_a_replenishment_for_a_store(client, manager, demo_cha
     )
     assert response.status_code == 201, response.json
     body = response.json
-    assert body["status"] == "requested" and body["request_id"] is None and body["store_id"] == 5
+    assert body["status"] == "requested" and body["store_id"] == 5 and body["origin"] == "head_office"
+    assert uuid.UUID(body["request_id"])  # made here, so the store can confirm the receipt with it
     assert body["history"][0]["to_status"] == "requested" and body["history"][0]["actor"] == "manager"
     approved = client.post(f"/api/v1/replenishments/{body['id']}/approve", headers=manager).json
-    change = demo_chain.scalar(select(ChangeLogEntry).where(ChangeLogEntry.entity == "replenishment"))
-    assert change.entity_key == str(body["id"]) and change.store_id == 5
+    changes = demo_chain.scalars(
+        select(ChangeLogEntry).where(ChangeLogEntry.entity == "replenishment").order_by(ChangeLogEntry.id)
+    ).all()
+    assert [(c.entity_key, c.store_id, c.payload["status"], c.version) for c in changes] == [
+        (body["request_id"], 5, "requested", 1),
+        (body["request_id"], 5, "approved", 2),
+    ]
     assert approved["qty_approved"] == 6
 
 
