@@ -42,6 +42,8 @@ def form_action(action: Callable[[], str], back: str) -> Any:
     A refusal (a domain error) rolls back, changes nothing and is shown as a message.
     """
     check_csrf()
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+        back = "/"  # only a path of this site: never an open redirect
     session = db()
     try:
         message = action()

@@ -138,3 +138,45 @@ def test_bad_stock_input_is_refused_and_changes_nothing(client, manager, demo_ch
 def test_unknown_sku_is_404(client, manager):
     response = client.post("/api/v1/central-stock/receipts", json={"sku": "NOPE", "qty": 1}, headers=manager)
     assert response.status_code == 404 and response.json["code"] == "unknown_sku"
+
+
+def _page_sign_in(client, username, password):
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    page = client.get("/stock").get_data(as_text=True)  # signing in starts a new session and token
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_stock_page_forms_need_the_csrf_token_and_refusals_are_readable(client, demo_chain):
+    token = _page_sign_in(client, "manager", "manager")
+    before = client.get("/stock?q=GRO-009").get_data(as_text=True)
+    assert 'id="receipt-form"' in before and "GRO-009" in before
+
+    forged = client.post("/stock/receipts", data={"sku": "GRO-009", "qty": "5"})
+    assert forged.status_code == 400 and "expired" in forged.get_data(as_text=True)
+
+    ok = client.post(
+        "/stock/receipts",
+        data={"sku": "GRO-009", "qty": "5", "csrf_token": token, "back": "https://evil.example/"},
+        follow_redirects=True,
+    )
+    assert "Received 5 of GRO-009" in ok.get_data(as_text=True)
+    assert ok.request.path == "/"
+
+    refused = client.post(
+        "/stock/adjustments",
+        data={"sku": "GRO-009", "delta": "-100000", "reason": "x", "csrf_token": token, "back": "/stock"},
+        follow_redirects=True,
+    )
+    text = refused.get_data(as_text=True)
+    assert "Cannot remove 100000 of GRO-009" in text and 'class="flash error"' in text
+
+
+def test_store_staff_see_central_stock_read_only(client, demo_chain):
+    _page_sign_in(client, "cashier1", "cashier")
+    page = client.get("/stock").get_data(as_text=True)
+    assert "Central stock" in page and 'id="receipt-form"' not in page
+    assert client.post("/stock/receipts", data={"sku": "GRO-009", "qty": "5"}).status_code == 403
