@@ -2,8 +2,8 @@
 
 Prints events/s and the total drain time over real HTTP to a head office served by waitress
 in its own process, and, in the same run, the time PostgreSQL takes to COPY the same rows raw
-(the rows ingest writes: received events, sales, sale lines, payments, stock movements), and
-the ratio. Targets: drain under 30 s; ingest at least 30 % of raw COPY speed.
+(the rows ingest writes: received events, sales, sale lines, payments, stock movements, into
+tables with head office's columns, constraints and indexes), and the ratio. Targets: drain under 30 s; ingest at least 30 % of raw COPY speed.
 
     python bench/sync_drain.py [--events 10000] [--stores 5]
 
@@ -91,52 +91,60 @@ def queue_sales(folder: Path, store_id: int, products: list[tuple], count: int) 
 
 
 def copy_baseline(url: str, folders: list[Path]) -> tuple[float, int]:
-    """COPY the rows ingest writes for the same events into staging tables; seconds, events."""
+    """COPY the rows ingest writes for the same events, raw, into tables shaped like head office's
+    (same columns, constraints and indexes; logged, committed): seconds, events."""
     events = []
     for n, folder in enumerate(folders, start=1):
         db = open_existing(folder)
         events += [(n, e) for e in outbox.events(db, 0, 10**9)]
         db.close()
+    tables = ("sync_events", "sales", "sale_lines", "sale_payments", "stock_movements")
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        conn.execute("CREATE TEMP TABLE s_events (event_id uuid, store_id int, seq bigint, type text,"
-                     " occurred_at timestamptz, payload jsonb)")
-        conn.execute("CREATE TEMP TABLE s_sales (id uuid, store_id int, receipt text, cashier text,"
-                     " occurred_at timestamptz, business_date date, subtotal int, tax int, total int)")
-        conn.execute("CREATE TEMP TABLE s_lines (sale_id uuid, line_no int, sku text, name text, qty int,"
-                     " price int, discount int, net int, tax_class text)")
-        conn.execute("CREATE TEMP TABLE s_payments (sale_id uuid, idx int, tender text, amount int)")
-        conn.execute("CREATE TEMP TABLE s_moves (occurred_at timestamptz, store_id int, sku text, qty int,"
-                     " ref text)")
+        for table in tables:
+            conn.execute(f"DROP TABLE IF EXISTS raw_{table}")
+            conn.execute(f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING ALL)")
+        conn.commit()
         started = time.perf_counter()
         with conn.cursor() as cur:
-            with cur.copy("COPY s_events FROM STDIN") as copy:
+            with cur.copy("COPY raw_sync_events (event_id, store_id, seq, type, occurred_at, payload)"
+                          " FROM STDIN") as copy:
                 for store_id, e in events:
                     copy.write_row((e["event_id"], store_id, e["seq"], e["type"], e["occurred_at"],
                                     json.dumps(e["payload"])))
-            with cur.copy("COPY s_sales FROM STDIN") as copy:
+            with cur.copy("COPY raw_sales (id, store_id, receipt_number, cashier, occurred_at, business_date,"
+                          " subtotal_cents, discount_cents, tax_cents, taxes, total_cents, change_cents,"
+                          " needs_count, event_id) FROM STDIN") as copy:
                 for store_id, e in events:
                     p = e["payload"]
                     copy.write_row((p["id"], store_id, p["receipt_number"], p["cashier"], p["occurred_at"],
-                                    p["business_date"], p["subtotal_cents"], p["tax_cents"], p["total_cents"]))
-            with cur.copy("COPY s_lines FROM STDIN") as copy:
+                                    p["business_date"], p["subtotal_cents"], 0, p["tax_cents"],
+                                    json.dumps(p["taxes"]), p["total_cents"], 0, False, e["event_id"]))
+            with cur.copy("COPY raw_sale_lines (sale_id, line_no, sku, name, qty, unit_price_cents,"
+                          " discount_cents, net_cents, tax_class) FROM STDIN") as copy:
                 for _, e in events:
                     p = e["payload"]
                     for line in p["lines"]:
                         copy.write_row((p["id"], line["line_no"], line["sku"], line["name"], line["qty"],
                                         line["unit_price_cents"], line["discount_cents"], line["net_cents"],
                                         line["tax_class"]))
-            with cur.copy("COPY s_payments FROM STDIN") as copy:
+            with cur.copy("COPY raw_sale_payments (sale_id, idx, tender, amount_cents) FROM STDIN") as copy:
                 for _, e in events:
                     p = e["payload"]
                     for i, pay in enumerate(p["payments"], start=1):
                         copy.write_row((p["id"], i, pay["tender"], pay["amount_cents"]))
-            with cur.copy("COPY s_moves FROM STDIN") as copy:
+            with cur.copy("COPY raw_stock_movements (occurred_at, location, store_id, product_id, kind, qty,"
+                          " ref_type, ref_id) FROM STDIN") as copy:
                 for store_id, e in events:
                     p = e["payload"]
                     for line in p["lines"]:
-                        copy.write_row((p["occurred_at"], store_id, line["sku"], -line["qty"], p["id"]))
+                        copy.write_row((p["occurred_at"], "store", store_id, 1, "sale", -line["qty"], "sale",
+                                        p["id"]))
         conn.commit()
-        return time.perf_counter() - started, len(events)
+        elapsed = time.perf_counter() - started
+        for table in tables:
+            conn.execute(f"DROP TABLE raw_{table}")
+        conn.commit()
+        return elapsed, len(events)
 
 
 def main() -> None:

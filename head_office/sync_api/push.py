@@ -15,8 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +24,7 @@ from common.errors import Conflict
 from sync.protocol import SEQ_GAP
 
 from ..ingest.apply import Unappliable, apply_event
-from ..ingest.batch import apply_sales
+from ..ingest.batch import apply_sales, copy_rows
 from ..models import ReceivedEvent, StoreSyncState, SyncRejection
 
 log = logging.getLogger(__name__)
@@ -90,25 +89,7 @@ def push(
             errors={"expected_seq": expected, "acked_through": state.last_seq},
         )
 
-    rows = [
-        {
-            "event_id": event["event_id"],
-            "store_id": store_id,
-            "seq": event["seq"],
-            "type": event["type"],
-            "occurred_at": event["occurred_at"],
-            "payload": raw["payload"],
-        }
-        for event, raw in fresh
-    ]
-    inserted = set(
-        session.scalars(
-            pg_insert(ReceivedEvent)
-            .on_conflict_do_nothing(index_elements=[ReceivedEvent.event_id])
-            .returning(ReceivedEvent.event_id),
-            rows,
-        )
-    )
+    inserted = record_received(session, store_id, fresh)
     # Already received under another seq: a second guard against double application.
     todo = [(event, raw) for event, raw in fresh if event["event_id"] in inserted]
     result.duplicates += len(fresh) - len(todo)
@@ -204,3 +185,38 @@ def _park(
     log.warning(
         "store %s event %s (seq %s) parked: %s", store_id, event["event_id"], event["seq"], exc.reason
     )
+
+
+_STAGE = text(
+    "CREATE TEMP TABLE IF NOT EXISTS incoming_events (LIKE sync_events INCLUDING DEFAULTS)"
+    " ON COMMIT DELETE ROWS"
+)
+_FROM_STAGE = text(
+    "INSERT INTO sync_events (event_id, store_id, seq, type, occurred_at, payload)"
+    " SELECT event_id, store_id, seq, type, occurred_at, payload FROM incoming_events ORDER BY seq"
+    " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
+
+
+def record_received(
+    session: Session, store_id: int, fresh: list[tuple[dict[str, Any], dict[str, Any]]]
+) -> set[Any]:
+    """Record the batch in ``sync_events`` (COPY into a staging table, then one
+    ``INSERT ... ON CONFLICT (event_id) DO NOTHING``); returns the ids that were new."""
+    session.execute(_STAGE)  # per connection, emptied at each commit or rollback
+    copy_rows(
+        session,
+        "incoming_events",
+        [
+            {
+                "event_id": event["event_id"],
+                "store_id": store_id,
+                "seq": event["seq"],
+                "type": event["type"],
+                "occurred_at": event["occurred_at"],
+                "payload": raw["payload"],
+            }
+            for event, raw in fresh
+        ],
+    )
+    return set(session.scalars(_FROM_STAGE))
