@@ -14,8 +14,8 @@ import time
 import pytest
 import requests
 
-from tests.support import live_server as serve
 from tests.support import free_port
+from tests.support import live_server as serve
 
 TILLS = 6
 SALES_PER_TILL = 10
