@@ -291,7 +291,8 @@ def load_push(body: Any) -> dict[str, Any]:
     try:
         _check_push(body)
     except fastjsonschema.JsonSchemaValueException as exc:
-        raise WireError({_place(exc.name): [exc.message.replace(exc.name, "the value")]}) from None
+        name = exc.name or "data"
+        raise WireError({_place(name): [exc.message.replace(name, "the value")]}) from None
     events = body["events"]
     errors: dict[str, list[str]] = {}
     seen: set[str] = set()

@@ -33,7 +33,7 @@ def apply_sales(
     skus = {line["sku"] for p in payloads for line in p["lines"]}
     product_ids = dict(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all())
     known_ids = set(session.scalars(select(Sale.id).where(Sale.id.in_([p["id"] for p in payloads]))))
-    taken_receipts = dict(
+    taken_receipts: dict[str, Any] = dict(
         session.execute(
             select(Sale.receipt_number, Sale.id).where(
                 Sale.store_id == store_id, Sale.receipt_number.in_([p["receipt_number"] for p in payloads])
