@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 
 from common import config as config_module
@@ -25,6 +26,8 @@ from .stock.api import blp as stock_blp
 from .sync_api import blp as sync_blp
 from .till import register as register_till
 
+VENDOR_DIR = Path(__file__).resolve().parent.parent / "common" / "static" / "vendor"
+
 log = logging.getLogger("comptoir.store")
 
 API_DEFAULTS: dict[str, Any] = {
@@ -34,7 +37,7 @@ API_DEFAULTS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+    "OPENAPI_SWAGGER_UI_URL": "/vendor/swagger-ui/",
     "API_SPEC_OPTIONS": {
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
@@ -92,6 +95,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             log.exception("health check failed")
             return errors.payload(503, "unavailable", "The store database cannot be read."), 503
         return {"status": "ok"}
+
+    @app.get("/vendor/<path:filename>")
+    def vendor(filename: str) -> Response:
+        """Third-party assets shared with head office (common/static/vendor), with their licences."""
+        return send_from_directory(VENDOR_DIR, filename, max_age=86400)
 
     @app.get("/metrics")
     def metrics_page() -> Response:

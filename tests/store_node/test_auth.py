@@ -74,7 +74,12 @@ def test_health_metrics_and_openapi(client) -> None:
     assert b'comptoir_http_requests_total{endpoint="/api/v1/stock"' in metrics.data
     spec = client.get("/api/openapi.json").json
     assert "/api/v1/sales" in spec["paths"] and "/api/v1/returns" in spec["paths"]
-    assert client.get("/api/docs").status_code == 200
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    assert b'src="/vendor/swagger-ui/swagger-ui-bundle.js"' in docs.data  # served here, no CDN
+    bundle = client.get("/vendor/swagger-ui/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.data) > 100_000
+    bundle.close()
 
 
 def test_health_is_503_when_the_database_cannot_be_read(app, client, data_dir) -> None:
