@@ -1,12 +1,12 @@
 """Demo sales history, applied through the same path as synced store events.
 
 ``seed --demo --days D`` calls :func:`generate_history`: for every store and
-each of the last D business days (today included, up to the current hour), a
+each of the D closed business days before today, a
 deterministic stream of sales (varied baskets, cash and card, some discounts,
 quieter Sundays, the store's opening hours in its local time) and a few
-returns, each built as the store would push it and applied with
-``head_office.ingest.apply.apply_event`` (so sales, stock, ledger and report
-projections fill exactly as with real stores). Ids are derived from the store,
+returns, each built as the store would push it and applied through the ingest
+path (a day's sales in one bulk run, as a pushed batch is, then its returns), so
+sales, stock, ledger and report projections fill exactly as with real stores. Ids are derived from the store,
 day and ticket number, so running it again adds nothing twice.
 
 :func:`sale_payload` and :func:`return_payload` build event payloads the way a
@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.clock import business_date, utcnow, zone
+from common.clock import business_date, business_day_bounds, utcnow, zone
 from common.taxes import compute_taxes
 
 from .models import Product, Sale, Store
@@ -149,11 +149,17 @@ def return_payload(
     }
 
 
-def apply(session: Session, store_id: int, event_type: str, payload: dict[str, Any]) -> None:
-    """Apply one event through the ingest path (what a push does)."""
+def apply(
+    session: Session,
+    store_id: int,
+    event_type: str,
+    payload: dict[str, Any],
+    event_id: uuid.UUID | None = None,
+) -> None:
+    """Apply one event through the ingest path (what a push does; a pushed event has its ``event_id``)."""
     from .ingest.apply import apply_event
 
-    apply_event(session, store_id, event_type, payload, event_id=None, occurred_at=payload["occurred_at"])
+    apply_event(session, store_id, event_type, payload, event_id=event_id, occurred_at=payload["occurred_at"])
 
 
 # Demo history -------------------------------------------------------------------------------
@@ -228,7 +234,7 @@ def generate_history(
     progress: Callable[[int], None] = lambda _n: None,
     commit: bool = False,
 ) -> dict[str, int]:
-    """Apply ``days`` business days of demo sales (today included, up to now) for every store.
+    """Apply the ``days`` closed business days before today of demo sales, for every store.
 
     Deterministic (one seeded random stream per store and day) and idempotent (sale and
     return ids derive from store, day and ticket number: sales already there are skipped).
@@ -239,6 +245,7 @@ def generate_history(
     if days < 1:
         return {"sales": 0, "returns": 0, "skipped": 0}
     from .ingest.apply import move_store_stock
+    from .ingest.batch import apply_sales
 
     now = now or utcnow()
     stores = list(session.scalars(select(Store).where(Store.active.is_(True)).order_by(Store.id)))
@@ -252,7 +259,10 @@ def generate_history(
     counts = {"sales": 0, "returns": 0, "skipped": 0}
     for store in stores:
         today = business_date(now, store.timezone)
-        first = today - timedelta(days=days - 1)
+        first = today - timedelta(days=days)
+        # Closed business days only: history never reaches into today, so running the seed
+        # again the same day adds nothing, and today's figures are the tills' own.
+        cutoff = business_day_bounds(today, store.timezone)[0]
         compensate: dict[str, int] = {}
         for offset in range(days):
             day = first + timedelta(days=offset)
@@ -262,12 +272,14 @@ def generate_history(
             existing = set(
                 session.scalars(select(Sale.id).where(Sale.store_id == store.id, Sale.business_date == day))
             )
+            day_sales: list[dict[str, Any]] = []
+            day_returns: list[dict[str, Any]] = []
             for n, at in enumerate(instants, start=1):
                 items = _basket(rng, catalog, weights)
                 tender = rng.choices([("card",), ("cash",), ("cash", "card")], weights=[62, 33, 5])[0]
                 wants_return = rng.random() < RETURN_RATE
                 return_delay = timedelta(days=rng.choice([0, 1, 1, 2, 3]), hours=rng.uniform(0.2, 3))
-                if at > now:
+                if at >= cutoff:
                     continue
                 sale_id = _sale_id(store.id, day, n)
                 if sale_id in existing:
@@ -276,13 +288,13 @@ def generate_history(
                 cashier = f"cashier{store.id}" if n % 3 else f"storemgr{store.id}"
                 receipt = f"{store.code}-H{day.strftime('%y%m%d')}-{n:04d}"
                 sale = sale_payload(store.id, receipt, items, at, store.timezone, cashier, tender, sale_id)
-                apply(session, store.id, "sale", sale)
+                day_sales.append(sale)
                 counts["sales"] += 1
                 if day <= today - timedelta(days=KEEP_SOLD_DAYS):
                     for item in items:
                         compensate[item.sku] = compensate.get(item.sku, 0) + item.qty
                 returned_at = at + return_delay
-                if wants_return and returned_at <= now:
+                if wants_return and returned_at < cutoff:
                     line = sale["lines"][rng.randrange(len(sale["lines"]))]
                     qty = rng.randint(1, line["qty"])
                     ret = return_payload(
@@ -293,10 +305,16 @@ def generate_history(
                         cashier,
                         uuid.uuid5(NAMESPACE, f"return:{sale_id}"),
                     )
-                    apply(session, store.id, "return", ret)
+                    day_returns.append(ret)
                     counts["returns"] += 1
                     if day <= today - timedelta(days=KEEP_SOLD_DAYS):
                         compensate[line["sku"]] = compensate.get(line["sku"], 0) - qty
+            # The day's sales in one bulk run (as a store's pushed batch is), then its returns.
+            refused = apply_sales(session, store.id, [{"event_id": None, "payload": p} for p in day_sales])
+            if refused:
+                raise RuntimeError(f"demo history refused: {refused[0][1].reason}")
+            for ret in day_returns:
+                apply(session, store.id, "return", ret)
             if commit:
                 session.commit()
             progress(1)

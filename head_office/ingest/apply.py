@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -26,7 +25,6 @@ from ..models import (
     Sale,
     SaleLine,
     SalePayment,
-    StockMovement,
     StoreStock,
 )
 
@@ -49,6 +47,18 @@ def _products(session: Session, skus: Iterable[str]) -> dict[str, Product]:
     return found
 
 
+_STORE_STOCK_UPSERT = text(
+    "INSERT INTO store_stock (store_id, product_id, on_hand) VALUES (:store_id, :product_id, :qty)"
+    " ON CONFLICT (store_id, product_id) DO UPDATE SET on_hand = store_stock.on_hand + excluded.on_hand,"
+    " updated_at = now()"
+)
+_MOVEMENT_INSERT = text(
+    "INSERT INTO stock_movements (occurred_at, location, bucket, store_id, product_id, kind, qty, ref_type,"
+    " ref_id, actor, note) VALUES (:occurred_at, 'store', 'on_hand', :store_id, :product_id, :kind, :qty,"
+    " :ref_type, :ref_id, :actor, :note)"
+)
+
+
 def move_store_stock(
     session: Session,
     store_id: int,
@@ -62,25 +72,19 @@ def move_store_stock(
     note: str = "",
 ) -> None:
     """Change a store's on hand as head office knows it, with its ledger row."""
-    stmt = pg_insert(StoreStock).values(store_id=store_id, product_id=product_id, on_hand=qty)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[StoreStock.store_id, StoreStock.product_id],
-        set_={"on_hand": StoreStock.on_hand + qty, "updated_at": func.now()},
-    )
-    session.execute(stmt)
-    session.add(
-        StockMovement(
-            occurred_at=occurred_at,
-            location="store",
-            store_id=store_id,
-            product_id=product_id,
-            kind=kind,
-            qty=qty,
-            ref_type=ref_type,
-            ref_id=ref_id,
-            actor=actor,
-            note=note,
-        )
+    params = {"store_id": store_id, "product_id": product_id, "qty": qty}
+    session.execute(_STORE_STOCK_UPSERT, params)
+    session.execute(
+        _MOVEMENT_INSERT,
+        {
+            **params,
+            "occurred_at": occurred_at,
+            "kind": kind,
+            "ref_type": ref_type,
+            "ref_id": ref_id,
+            "actor": actor,
+            "note": note,
+        },
     )
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from common.clock import business_date, isoformat_z, utcnow
@@ -29,6 +29,42 @@ def _day_totals(row: DailyStoreSales | None) -> dict[str, int]:
         "sales_count": row.sales_count,
         "units": row.units_sold - row.units_returned,
         "returns_cents": row.returns_cents,
+    }
+
+
+_SYNCED_DAY = text("""
+SELECT
+  (SELECT count(*) FROM sales s WHERE s.store_id = :store AND s.business_date = :day
+     AND s.event_id IS NOT NULL),
+  (SELECT coalesce(sum(s.subtotal_cents), 0) FROM sales s WHERE s.store_id = :store
+     AND s.business_date = :day AND s.event_id IS NOT NULL),
+  (SELECT coalesce(sum(s.tax_cents), 0) FROM sales s WHERE s.store_id = :store AND s.business_date = :day
+     AND s.event_id IS NOT NULL),
+  (SELECT coalesce(sum(l.qty), 0) FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+     WHERE s.store_id = :store AND s.business_date = :day AND s.event_id IS NOT NULL),
+  (SELECT coalesce(sum(r.subtotal_cents), 0) FROM returns r WHERE r.store_id = :store
+     AND r.business_date = :day AND r.event_id IS NOT NULL),
+  (SELECT coalesce(sum(r.tax_cents), 0) FROM returns r WHERE r.store_id = :store AND r.business_date = :day
+     AND r.event_id IS NOT NULL),
+  (SELECT coalesce(sum(l.qty), 0) FROM return_lines l JOIN returns r ON r.id = l.return_id
+     WHERE r.store_id = :store AND r.business_date = :day AND r.event_id IS NOT NULL)
+""")
+
+
+def synced_day_totals(session: Session, store_id: int, day: date) -> dict[str, int]:
+    """Head office's totals for one store-day from the events that store pushed.
+
+    Reconciliation checks that sync is complete, so it counts what came from the store
+    (every sale and return in a real chain; the demo's seeded history is not the tills')."""
+    count, sales, tax, units, returns, returns_tax, units_back = session.execute(
+        _SYNCED_DAY, {"store": store_id, "day": day}
+    ).one()
+    return {
+        "revenue_cents": int(sales - returns),
+        "tax_cents": int(tax - returns_tax),
+        "sales_count": int(count),
+        "units": int(units - units_back),
+        "returns_cents": int(returns),
     }
 
 
@@ -53,7 +89,7 @@ def reconcile(
         day = date.fromisoformat(str(reported["business_date"]))
     except ValueError:
         return out
-    mine = _day_totals(session.get(DailyStoreSales, (store_id, day)))
+    mine = synced_day_totals(session, store_id, day)
     compared = [k for k in RECONCILED_FIELDS if k in reported]
     if not compared:
         return out
