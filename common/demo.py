@@ -135,10 +135,16 @@ class Demo:
             path.chmod(0o600)
         self.env.setdefault("COMPTOIR_SECRET_KEY", path.read_text().strip())
 
-    def head_office(self) -> str:
+    def head_office(self, history_days: int) -> str:
         click.echo("Migrating and seeding head office ...")
         self.run("head-office", "db", "upgrade")
-        self.run("head-office", "seed", "--demo")
+        first_run = not (self.data_dir / "store-tokens.json").exists()
+        if first_run and history_days:
+            # Only before the stores exist: they take head office's stock, history included,
+            # with their first snapshot.
+            self.run("head-office", "seed", "--demo", "--days", str(history_days))
+        else:
+            self.run("head-office", "seed", "--demo")
         url = f"http://{self.host}:{self.base_port}"
         process = self.start(
             "head office", "head-office", "serve", "--host", self.host, "--port", str(self.base_port)
@@ -225,7 +231,9 @@ def _print_banner(ho_url: str, store_urls: list[str]) -> None:
     help="Where every part keeps its data.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-def demo(stores: int, base_port: int, data_dir: Path, host: str) -> None:
+@click.option("--history-days", default=30, show_default=True, type=click.IntRange(0, 400),
+              help="Days of sales history seeded at head office on the first run (0: none).")
+def demo(stores: int, base_port: int, data_dir: Path, host: str, history_days: int) -> None:
     """Run head office and STORES store nodes with sync on this machine."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -242,7 +250,7 @@ def demo(stores: int, base_port: int, data_dir: Path, host: str) -> None:
         runner.check_ports()
         runner.secret_key()
         runner.database()
-        ho_url = runner.head_office()
+        ho_url = runner.head_office(history_days)
         tokens = runner.tokens()
         store_urls = [runner.store(n, ho_url, tokens[str(n)]) for n in range(1, stores + 1)]
         _print_banner(ho_url, store_urls)
