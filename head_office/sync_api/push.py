@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.clock import utcnow
-from common.errors import Conflict
+from common.errors import ComptoirError, Conflict
 from sync.protocol import SEQ_GAP
 
 from ..ingest.apply import Unappliable, apply_event
@@ -134,6 +134,9 @@ def _apply_one(session: Session, store_id: int, event: dict[str, Any]) -> Unappl
     except Unappliable as exc:
         savepoint.rollback()
         return exc
+    except ComptoirError as exc:  # a domain rule refused it (e.g. more received than shipped)
+        savepoint.rollback()
+        return Unappliable(exc.code, exc.message)
     except IntegrityError as exc:
         savepoint.rollback()
         log.exception("store %s event %s violates a constraint", store_id, event["event_id"])

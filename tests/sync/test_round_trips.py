@@ -1,0 +1,85 @@
+"""What managers and cashiers see across the chain: a restock request's whole life, a price change."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from head_office.catalog.operations import update_product
+from head_office.models import Replenishment
+from head_office.replenishment.operations import approve, ship
+
+
+def test_a_restock_request_is_approved_in_part_shipped_and_received(make_store, head_office, chain_db):
+    node = make_store(1, head_office)
+    node.runner.pull(wait=True)
+    before = node.scalar("SELECT on_hand FROM stock WHERE sku = 'HOU-002'")
+    created = node.api("POST", "/restock-requests", {"sku": "HOU-002", "qty": 20})
+    assert created.status_code == 201, created.json
+    request_id = created.json["id"]
+    node.runner.push(wait=True)
+
+    with Session(chain_db) as session:
+        rep = session.scalar(select(Replenishment).where(Replenishment.request_id == request_id))
+        assert rep.status == "requested" and rep.qty_requested == 20
+        approve(session, rep.id, "manager", qty=12)
+        session.commit()
+        ship(session, rep.id, "manager")
+        session.commit()
+        central = session.execute(
+            text(
+                "SELECT c.on_hand, c.reserved, c.in_transit FROM central_stock c JOIN products p ON p.id = c.product_id"
+                " WHERE p.sku = 'HOU-002'"
+            )
+        ).one()
+    assert central[1] == 0 and central[2] == 12
+
+    node.runner.pull(wait=True)
+    listed = {r["id"]: r for r in node.api("GET", "/restock-requests").json["items"]}
+    assert listed[request_id]["status"] == "shipped"
+    assert listed[request_id]["qty_shipped"] == 12
+
+    received = node.api("POST", f"/restock-requests/{request_id}/receive", {"qty": 11})  # one was broken
+    assert received.status_code in (200, 201), received.json
+    assert node.scalar("SELECT on_hand FROM stock WHERE sku = 'HOU-002'") == before + 11
+    node.runner.push(wait=True)
+    with Session(chain_db) as session:
+        rep = session.scalar(select(Replenishment).where(Replenishment.request_id == request_id))
+        assert (rep.status, rep.qty_received) == ("received", 11)
+        in_transit = session.execute(
+            text(
+                "SELECT c.in_transit FROM central_stock c JOIN products p ON p.id = c.product_id"
+                " WHERE p.sku = 'HOU-002'"
+            )
+        ).scalar()
+        assert in_transit == 0
+        loss = session.execute(
+            text("SELECT sum(qty) FROM stock_movements WHERE kind = 'transit_loss'")
+        ).scalar()
+        assert loss == -1  # one unit lost in transit, written off
+        store_view = session.execute(
+            text(
+                "SELECT s.on_hand FROM store_stock s JOIN products p ON p.id = s.product_id"
+                " WHERE s.store_id = 1 AND p.sku = 'HOU-002'"
+            )
+        ).scalar()
+    assert store_view == node.scalar("SELECT on_hand FROM stock WHERE sku = 'HOU-002'")
+    node.runner.pull(wait=True)
+    assert node.api("GET", "/restock-requests").json["items"][0]["status"] == "received"
+
+
+def test_a_price_edited_at_head_office_applies_at_the_till_and_old_sales_keep_theirs(
+    make_store, head_office, chain_db
+):
+    node = make_store(1, head_office)
+    node.runner.pull(wait=True)
+    old_sale = node.sell([("SNK-003", 1)])
+    assert old_sale["lines"][0]["unit_price_cents"] == 799
+    with Session(chain_db) as session:
+        update_product(session, "SNK-003", {"price_cents": 849}, "manager")
+        session.commit()
+    node.runner.pull(wait=True)
+    new_sale = node.sell([("SNK-003", 1)])
+    assert new_sale["lines"][0]["unit_price_cents"] == 849
+    kept = node.api("GET", f"/sales/{old_sale['id']}").json
+    assert kept["lines"][0]["unit_price_cents"] == 799
