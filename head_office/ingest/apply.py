@@ -354,8 +354,6 @@ def apply_event(
 
 def _project(hook: str, session: Session, record: Any) -> None:
     """Update the report projections in the same transaction (head_office.reports.projections)."""
-    try:
-        from ..reports import projections
-    except ImportError:  # the projections module arrives with the console; nothing to update before
-        return
+    from ..reports import projections
+
     getattr(projections, hook)(session, record)
