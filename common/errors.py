@@ -8,6 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
+# The stable ``code`` of an HTTP error that carries no code of its own.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_attempts",
+    500: "internal_error",
+    503: "unavailable",
+}
+
 
 class ComptoirError(Exception):
     status = 400

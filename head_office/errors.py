@@ -11,26 +11,12 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from common.errors import ComptoirError
+from common.errors import HTTP_CODES, ComptoirError
 
 from .web import wants_json
 
 log = logging.getLogger(__name__)
 
-HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_failed",
-    429: "too_many_attempts",
-    500: "internal_error",
-    503: "unavailable",
-}
 
 
 def _render(status: int, code: str, message: str, errors: Any = None):

@@ -14,19 +14,7 @@ from common.security import hash_password
 from .changes import log_change, log_changes
 from .models import CentralStock, Product, StockMovement, Store, StoreStock, User
 from .stores.operations import add_store
-from .users.operations import add_user
-
-
-def user_wire(user: User) -> dict:
-    return {
-        "username": user.username,
-        "password_hash": user.password_hash,
-        "role": user.role,
-        "store_id": user.store_id,
-        "full_name": user.full_name,
-        "active": user.active,
-        "version": user.version,
-    }
+from .users.operations import add_user, user_wire
 
 
 def central_wire(product: Product, stock: CentralStock) -> dict:

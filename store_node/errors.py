@@ -13,24 +13,10 @@ from typing import Any
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from common.errors import ComptoirError
+from common.errors import HTTP_CODES, ComptoirError
 
 log = logging.getLogger("comptoir.store")
 
-_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    415: "unsupported_media_type",
-    422: "validation_failed",
-    429: "too_many_attempts",
-    500: "internal_error",
-    503: "unavailable",
-}
 
 _MESSAGES = {
     400: "The request could not be understood.",
@@ -119,7 +105,7 @@ def register(app: Flask) -> None:
             else:
                 message = _MESSAGES.get(status) or exc.description or exc.name
         headers = data.get("headers") or {}
-        return respond(payload(status, _CODES.get(status, exc.name.lower().replace(" ", "_")),
+        return respond(payload(status, HTTP_CODES.get(status, exc.name.lower().replace(" ", "_")),
                                message, errors), headers)
 
     @app.errorhandler(Exception)

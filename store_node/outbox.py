@@ -20,15 +20,7 @@ import sqlite_utils
 
 from common.clock import isoformat_z, parse_instant, utcnow
 from common.ids import new_id
-
-EVENT_TYPES = (
-    "sale",
-    "return",
-    "restock_request",
-    "receipt_confirmation",
-    "stock_count",
-    "stock_adjustment",
-)
+from sync.protocol import EVENT_TYPES
 
 
 def next_value(conn: sqlite3.Connection, name: str) -> int:

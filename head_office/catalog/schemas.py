@@ -1,17 +1,8 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from common.schemas import ProductSchema
 
-class ProductSchema(Schema):
-    sku = fields.String()
-    barcode = fields.String(allow_none=True)
-    name = fields.String()
-    category = fields.String()
-    price_cents = fields.Integer()
-    tax_class = fields.String()
-    active = fields.Boolean()
-    reorder_point = fields.Integer()
-    max_stock = fields.Integer()
-    version = fields.Integer()
+__all__ = ["ProductSchema"]
 
 
 class ProductQueryArgs(Schema):

@@ -18,40 +18,14 @@ from common.errors import Conflict
 from sync.protocol import UNKNOWN_CURSOR
 
 from ..models import CentralStock, ChangeLogEntry, Product, Replenishment, StoreStock, User
+from ..replenishment.operations import wire as replenishment_wire
+from ..users.operations import user_wire
 
 SNAPSHOT_PREFIX = "snap"
 
 
 def _change(entity: str, key: str, version: int, payload: dict[str, Any], id_: int = 0) -> dict[str, Any]:
     return {"id": id_, "entity": entity, "key": key, "version": version, "payload": payload}
-
-
-def user_payload(user: User) -> dict[str, Any]:
-    return {
-        "username": user.username,
-        "password_hash": user.password_hash,
-        "role": user.role,
-        "store_id": user.store_id,
-        "full_name": user.full_name,
-        "active": user.active,
-        "version": user.version,
-    }
-
-
-def replenishment_payload(rep: Replenishment, sku: str) -> dict[str, Any]:
-    return {
-        "id": rep.id,
-        "request_id": str(rep.request_id) if rep.request_id else None,
-        "store_id": rep.store_id,
-        "sku": sku,
-        "status": rep.status,
-        "qty_requested": rep.qty_requested,
-        "qty_approved": rep.qty_approved,
-        "qty_shipped": rep.qty_shipped,
-        "qty_received": rep.qty_received,
-        "reason": rep.reason,
-        "version": rep.version,
-    }
 
 
 def snapshot_changes(session: Session, store_id: int) -> tuple[list[dict[str, Any]], int]:
@@ -71,7 +45,7 @@ def snapshot_changes(session: Session, store_id: int) -> tuple[list[dict[str, An
         .where(or_(User.store_id == store_id, User.role.in_(("manager", "admin"))))
         .order_by(User.id)
     ):
-        changes.append(_change("user", user.username, user.version, user_payload(user)))
+        changes.append(_change("user", user.username, user.version, user_wire(user)))
     for stock in session.scalars(select(CentralStock).order_by(CentralStock.product_id)):
         sku = skus[stock.product_id]
         changes.append(
@@ -98,7 +72,7 @@ def snapshot_changes(session: Session, store_id: int) -> tuple[list[dict[str, An
     ):
         key = str(rep.request_id or rep.id)
         changes.append(
-            _change("replenishment", key, rep.version, replenishment_payload(rep, skus[rep.product_id]))
+            _change("replenishment", key, rep.version, replenishment_wire(rep, skus[rep.product_id]))
         )
     return changes, int(as_of)
 

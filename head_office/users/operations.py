@@ -57,5 +57,18 @@ def add_user(
     return user
 
 
+def user_wire(user: User) -> dict:
+    """What stores receive of a user (the password hash only, so the till signs in offline)."""
+    return {
+        "username": user.username,
+        "password_hash": user.password_hash,
+        "role": user.role,
+        "store_id": user.store_id,
+        "full_name": user.full_name,
+        "active": user.active,
+        "version": user.version,
+    }
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))

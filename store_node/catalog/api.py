@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from common.errors import NotFound
+from common.schemas import ProductSchema as BaseProductSchema
 
 from ..auth.guard import api_auth
 from ..node import get_db
@@ -23,17 +24,7 @@ class ProductQueryArgs(PageArgs):
     category = fields.String(load_default=None)
 
 
-class ProductSchema(Schema):
-    sku = fields.String()
-    barcode = fields.String(allow_none=True)
-    name = fields.String()
-    category = fields.String()
-    price_cents = fields.Integer()
-    tax_class = fields.String()
-    active = fields.Boolean()
-    reorder_point = fields.Integer()
-    max_stock = fields.Integer()
-    version = fields.Integer()
+class ProductSchema(BaseProductSchema):
     on_hand = fields.Integer()
 
 
