@@ -5,7 +5,7 @@ Each row carries a UUIDv7 ``event_id``, a ``seq`` contiguous per store from 1
 rows are pruned), a ``type``, the JSON ``payload`` and ``sent_at`` (NULL until
 head office acknowledged it). :func:`envelope` is what travels to head office.
 
-The sync client (next issue) reads :func:`unsent` in seq order and calls
+The sync client (`sync.client`, through `store_node.sync_adapter`) reads :func:`unsent` in seq order and calls
 :func:`mark_sent` with the ``acked_through`` head office answered.
 """
 
