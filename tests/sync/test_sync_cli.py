@@ -28,9 +28,8 @@ def test_sync_now_pushes_then_pulls_and_says_what_it_did(make_store, head_office
 
 
 def test_sync_now_fails_clearly_when_head_office_is_unreachable_and_loses_nothing(make_store, tokens):
-    from tests.support import free_port
-
     from store_node.setup import seed_demo
+    from tests.support import free_port
 
     node = make_store(2, f"http://127.0.0.1:{free_port()}")  # nothing listens there
     seed_demo(node.db)  # a store that sells with no head office
