@@ -1,0 +1,114 @@
+"""``comptoir demo`` as a new user runs it: everything starts, syncs, and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.slow
+
+
+def free_block(size: int) -> int:
+    for base in range(20_000, 60_000, 97):
+        ok = True
+        for port in range(base, base + size):
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no free block of ports")
+
+
+def sign_in(url: str, username: str, password: str) -> dict[str, str]:
+    reply = requests.post(
+        url + "/api/v1/session", json={"username": username, "password": password}, timeout=10
+    )
+    reply.raise_for_status()
+    return {"Authorization": f"Bearer {reply.json()['token']}"}
+
+
+def test_demo_starts_the_chain_syncs_a_sale_and_stops_cleanly(tmp_path):
+    base = free_block(3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    log = open(tmp_path / "demo.log", "w+")  # noqa: SIM115
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "common.cli",
+            "demo",
+            "--stores",
+            "2",
+            "--base-port",
+            str(base),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--history-days",
+            "3",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while "Press Ctrl-C" not in (tmp_path / "demo.log").read_text():
+            assert demo.poll() is None, (tmp_path / "demo.log").read_text()
+            assert time.monotonic() < deadline, "the demo did not start"
+            time.sleep(0.5)
+        banner = (tmp_path / "demo.log").read_text()
+        head_office, store = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 1}"
+        assert head_office in banner and store in banner
+        assert "manager / manager" in banner and "cashier1 / cashier" in banner
+
+        till = sign_in(store, "cashier1", "cashier")  # the store was seeded by sync: users, catalog
+        sale = requests.post(
+            store + "/api/v1/sales",
+            headers=till,
+            timeout=10,
+            json={
+                "lines": [{"sku": "GRO-006", "qty": 1}],
+                "payments": [{"tender": "card", "amount_cents": 1299}],
+            },
+        )
+        assert sale.status_code == 201, sale.text
+        manager = sign_in(head_office, "manager", "manager")
+        day = sale.json()["business_date"]
+        deadline = time.monotonic() + 30  # pushed by the store's own scheduler within seconds
+        while True:
+            report = requests.get(
+                head_office + "/api/v1/reports/sales",
+                headers=manager,
+                timeout=10,
+                params={"from": day, "to": day, "store": 1},
+            ).json()
+            if report["stores"][0]["sales_count"] == 1:
+                break
+            assert time.monotonic() < deadline, report
+            time.sleep(1)
+        assert report["stores"][0]["revenue_cents"] == 1299
+        assert date.fromisoformat(day)
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        try:
+            demo.wait(60)
+        finally:
+            log.close()
+    assert demo.returncode == 0
+    assert "Stopped." in (tmp_path / "demo.log").read_text()
+    for port in (base, base + 1, base + 2):  # nothing left listening
+        with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
+            sock.connect(("127.0.0.1", port))
