@@ -24,7 +24,7 @@ from common.errors import ComptoirError, Conflict
 from sync.protocol import SEQ_GAP
 
 from ..ingest.apply import Unappliable, apply_event
-from ..ingest.batch import apply_sales, copy_rows
+from ..ingest.batch import apply_sales
 from ..models import ReceivedEvent, StoreSyncState, SyncRejection
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def push(
     store_id: int,
     events: list[dict[str, Any]],
     raw_events: list[dict[str, Any]],
+    body_json: str,
     status: dict[str, Any] | None = None,
 ) -> PushResult:
     """Apply ``events`` (validated, seq-ordered) for ``store_id``; the caller commits."""
@@ -89,14 +90,14 @@ def push(
             errors={"expected_seq": expected, "acked_through": state.last_seq},
         )
 
-    inserted = record_received(session, store_id, fresh)
+    inserted = record_received(session, store_id, body_json, state.last_seq)
     # Already received under another seq: a second guard against double application.
     todo = [(event, raw) for event, raw in fresh if event["event_id"] in inserted]
     result.duplicates += len(fresh) - len(todo)
     refused: list[tuple[dict[str, Any], dict[str, Any], Unappliable]] = []
     for run in _runs(todo):
         if run[0][0]["type"] == "sale":
-            refused += _apply_sale_run(session, store_id, run)
+            refused += _apply_sale_run(session, store_id, run, body_json)
         else:
             for event, raw in run:
                 problem = _apply_one(session, store_id, event)
@@ -148,12 +149,12 @@ def _apply_one(session: Session, store_id: int, event: dict[str, Any]) -> Unappl
 
 
 def _apply_sale_run(
-    session: Session, store_id: int, run: list[tuple[dict[str, Any], dict[str, Any]]]
+    session: Session, store_id: int, run: list[tuple[dict[str, Any], dict[str, Any]]], body_json: str
 ) -> list[tuple[dict[str, Any], dict[str, Any], Unappliable]]:
     raw_by_id = {event["event_id"]: raw for event, raw in run}
     savepoint = session.begin_nested()
     try:
-        refused = apply_sales(session, store_id, [event for event, _ in run])
+        refused = apply_sales(session, store_id, [event for event, _ in run], body_json)
     except IntegrityError:
         # One sale the database refuses must not block the others: apply them one by one.
         savepoint.rollback()
@@ -190,36 +191,19 @@ def _park(
     )
 
 
-_STAGE = text(
-    "CREATE TEMP TABLE IF NOT EXISTS incoming_events (LIKE sync_events INCLUDING DEFAULTS)"
-    " ON COMMIT DELETE ROWS"
-)
-_FROM_STAGE = text(
-    "INSERT INTO sync_events (event_id, store_id, seq, type, occurred_at, payload)"
-    " SELECT event_id, store_id, seq, type, occurred_at, payload FROM incoming_events ORDER BY seq"
-    " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
-)
+_RECORD_RECEIVED = text("""
+INSERT INTO sync_events (event_id, store_id, seq, type, occurred_at, payload)
+SELECT (e ->> 'event_id')::uuid, :store, (e ->> 'seq')::bigint, e ->> 'type',
+       (e ->> 'occurred_at')::timestamptz, e -> 'payload'
+FROM jsonb_array_elements(CAST(:body AS jsonb) -> 'events') AS e
+WHERE (e ->> 'seq')::bigint > :after
+ORDER BY (e ->> 'seq')::bigint
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id
+""")
 
 
-def record_received(
-    session: Session, store_id: int, fresh: list[tuple[dict[str, Any], dict[str, Any]]]
-) -> set[Any]:
-    """Record the batch in ``sync_events`` (COPY into a staging table, then one
-    ``INSERT ... ON CONFLICT (event_id) DO NOTHING``); returns the ids that were new."""
-    session.execute(_STAGE)  # per connection, emptied at each commit or rollback
-    copy_rows(
-        session,
-        "incoming_events",
-        [
-            {
-                "event_id": event["event_id"],
-                "store_id": store_id,
-                "seq": event["seq"],
-                "type": event["type"],
-                "occurred_at": event["occurred_at"],
-                "payload": raw["payload"],
-            }
-            for event, raw in fresh
-        ],
-    )
-    return set(session.scalars(_FROM_STAGE))
+def record_received(session: Session, store_id: int, body_json: str, after_seq: int) -> set[Any]:
+    """Record the batch's new events in ``sync_events`` straight from the JSON the store sent,
+    ``ON CONFLICT (event_id) DO NOTHING``; returns the ids that were new."""
+    return set(session.scalars(_RECORD_RECEIVED, {"body": body_json, "store": store_id, "after": after_seq}))

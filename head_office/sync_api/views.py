@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import current_app, g, jsonify, request
@@ -63,7 +64,11 @@ def push_events():
     """Apply a batch of store events exactly once; reply with ``acked_through``."""
     session = db()
     store = _store_from_token(session)
-    body = request.get_json(silent=True)
+    raw = request.get_data(as_text=True)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.", code="malformed_json")
     _check_protocol(body.get("protocol"))
@@ -72,7 +77,7 @@ def push_events():
         loaded = load_push(body)
     except WireError as exc:
         raise ValidationFailed(f"Malformed push, nothing was applied: {exc}", errors=exc.errors) from exc
-    result = push(session, store.id, loaded["events"], body["events"], loaded.get("status"))
+    result = push(session, store.id, loaded["events"], body["events"], raw, loaded.get("status"))
     session.commit()
     g.sync_store_id = store.id
     return jsonify(result.to_dict())
