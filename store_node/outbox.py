@@ -70,12 +70,24 @@ def unsent(db: sqlite_utils.Database, limit: int = 500) -> list[dict[str, Any]]:
 def events(db: sqlite_utils.Database, after_seq: int = 0, limit: int = 500) -> list[dict[str, Any]]:
     """Every event (sent or not) after a seq, as envelopes."""
     rows = db.conn.execute(
-        "SELECT seq, event_id, type, payload, created_at FROM outbox"
-        " WHERE seq > ? ORDER BY seq LIMIT ?",
+        "SELECT seq, event_id, type, payload, created_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
         (after_seq, limit),
     ).fetchall()
     keys = ("seq", "event_id", "type", "payload", "created_at")
     return [envelope(dict(zip(keys, row, strict=True))) for row in rows]
+
+
+def batch_json(db: sqlite_utils.Database, from_seq: int | None, limit: int) -> tuple[int, int | None, str]:
+    """Envelopes as one JSON array text, built by SQLite (the push sends it as it is):
+    unsent events (``from_seq`` None) or every event from ``from_seq``; (count, first seq, text)."""
+    where = "sent_at IS NULL" if from_seq is None else "seq >= ?"
+    params: tuple = (limit,) if from_seq is None else (from_seq, limit)
+    rows = db.conn.execute(
+        "SELECT seq, json_object('event_id', event_id, 'seq', seq, 'type', type, 'occurred_at', created_at,"
+        f" 'payload', json(payload)) FROM outbox WHERE {where} ORDER BY seq LIMIT ?",
+        params,
+    ).fetchall()
+    return len(rows), (rows[0][0] if rows else None), "[" + ",".join(row[1] for row in rows) + "]"
 
 
 def mark_sent(db: sqlite_utils.Database, through_seq: int, at: datetime | None = None) -> int:

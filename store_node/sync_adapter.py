@@ -38,6 +38,9 @@ class StoreSyncData:
     def events_from(self, seq: int, limit: int) -> list[dict[str, Any]]:
         return outbox.events(self.db, after_seq=seq - 1, limit=limit)
 
+    def event_batch(self, from_seq: int | None, limit: int) -> tuple[int, int | None, str]:
+        return outbox.batch_json(self.db, from_seq, limit)
+
     def acknowledge(self, through_seq: int) -> int:
         return outbox.mark_sent(self.db, through_seq)
 

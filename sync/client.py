@@ -13,6 +13,7 @@ only once every page has arrived.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,10 +76,16 @@ class SyncClient:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", "User-Agent": f"comptoir-store/{self.store_id}"}
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
         try:
             response = self.http.request(
-                method, self._url(path), headers=self._headers(), timeout=self.timeout, **kwargs
+                method,
+                self._url(path),
+                headers={**self._headers(), **(headers or {})},
+                timeout=self.timeout,
+                **kwargs,
             )
         except requests.RequestException as exc:
             raise SyncError(f"head office unreachable at {self.base_url}: {exc.__class__.__name__}") from exc
@@ -103,18 +110,19 @@ class SyncClient:
         outcome = PushOutcome()
         resend_from: int | None = None
         for _ in range(max_batches):
-            if resend_from is not None:
-                events = self.data.events_from(resend_from, self.batch_size)
-                resend_from = None
-            else:
-                events = self.data.pending_events(self.batch_size)
-            body = {
-                "protocol": PROTOCOL_VERSION,
-                "store_id": self.store_id,
-                "events": events,
-                "status": self.data.status_report(),
-            }
-            response = self._request("POST", "/sync/v1/push", json=body)
+            count, first_seq, events_json = self.data.event_batch(resend_from, self.batch_size)
+            resend_from = None
+            # The events travel as the store wrote them: no decoding and re-encoding here.
+            body = (
+                f'{{"protocol": {PROTOCOL_VERSION}, "store_id": {self.store_id}, '
+                f'"status": {json.dumps(self.data.status_report())}, "events": {events_json}}}'
+            )
+            response = self._request(
+                "POST",
+                "/sync/v1/push",
+                data=body.encode("utf-8"),
+                headers={"Content-Type": "application/json"},
+            )
             outcome.batches += 1
             if response.status_code == 409:
                 error = self._error(response)
@@ -122,7 +130,7 @@ class SyncClient:
                 if (
                     error.code == SEQ_GAP
                     and expected is not None
-                    and (not events or expected < events[0]["seq"])
+                    and (first_seq is None or expected < first_seq)
                 ):
                     log.warning("head office expects seq %s: resending from there", expected)
                     resend_from = expected
@@ -133,12 +141,12 @@ class SyncClient:
             reply = response.json()
             acked = int(reply["acked_through"])
             self.data.acknowledge(acked)
-            outcome.sent += len(events)
+            outcome.sent += count
             outcome.applied += int(reply.get("applied", 0))
             outcome.rejected += int(reply.get("rejected", 0))
             outcome.duplicates += int(reply.get("duplicates", 0))
             outcome.acked_through = acked
-            if not events or len(events) < self.batch_size:
+            if count < self.batch_size:
                 break
         self.data.record_sync(online=True, last_push_at=isoformat_z(utcnow()), last_error=None)
         return outcome

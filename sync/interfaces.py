@@ -14,6 +14,10 @@ class StoreData(Protocol):
     def events_from(self, seq: int, limit: int) -> list[dict[str, Any]]:
         """Events from ``seq`` on, acknowledged or not (to resend after head office lost some)."""
 
+    def event_batch(self, from_seq: int | None, limit: int) -> tuple[int, int | None, str]:
+        """Up to ``limit`` events as a JSON array text, ready to send: the unacknowledged ones
+        (``from_seq`` None) or every one from ``from_seq`` on; returns (count, first seq, text)."""
+
     def acknowledge(self, through_seq: int) -> int:
         """Mark every event up to ``through_seq`` as sent; returns how many changed."""
 
