@@ -11,10 +11,10 @@ from common import demo_data
 from common.clock import utcnow
 from common.security import hash_password
 
-from .changes import log_change, log_changes
+from .changes import log_changes
 from .models import CentralStock, Product, StockMovement, Store, StoreStock, User
 from .stores.operations import add_store
-from .users.operations import add_user, user_wire
+from .users.operations import add_user
 
 
 def central_wire(product: Product, stock: CentralStock) -> dict:
@@ -80,10 +80,9 @@ def seed_demo(
         password = spec["password"]
         if password not in hashes:
             hashes[password] = hash_password(password)
-        user = add_user(session, spec["username"], password, spec["role"], spec["store_id"],
-                        actor="seed", min_password_length=1, password_hash=hashes[password])
+        add_user(session, spec["username"], password, spec["role"], spec["store_id"],
+                 actor="seed", min_password_length=1, password_hash=hashes[password])
         created["users"] += 1
-        log_change(session, "user", user.username, user.version, user_wire(user))
     progress("users")
     session.flush()
     return created

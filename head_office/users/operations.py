@@ -11,6 +11,7 @@ from common.errors import Conflict, ValidationFailed
 from common.security import hash_password
 
 from ..audit import record
+from ..changes import log_change
 from ..models import ROLES, STAFF_ROLES, Store, User
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
@@ -52,6 +53,8 @@ def add_user(
     )
     session.add(user)
     session.flush()
+    # Stores learn of users by sync (hashes only), so a new user can sign in at the till offline.
+    log_change(session, "user", user.username, user.version, user_wire(user))
     record(session, actor, "user.add", "user", username, None,
            {"username": username, "role": role, "store_id": store_id})
     return user

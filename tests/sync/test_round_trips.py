@@ -83,3 +83,20 @@ def test_a_price_edited_at_head_office_applies_at_the_till_and_old_sales_keep_th
     assert new_sale["lines"][0]["unit_price_cents"] == 849
     kept = node.api("GET", f"/sales/{old_sale['id']}").json
     assert kept["lines"][0]["unit_price_cents"] == 799
+
+
+def test_a_user_added_at_head_office_can_sign_in_at_the_till(make_store, head_office, chain_db):
+    from head_office.users.operations import add_user
+
+    node = make_store(1, head_office)
+    node.runner.pull(wait=True)
+    with Session(chain_db) as session:
+        add_user(session, "marie", "long-password", "cashier", 1)
+        add_user(session, "paul", "long-password", "cashier", 2)  # another store's cashier
+        session.commit()
+    node.runner.pull(wait=True)
+    client = node.app.test_client()
+    ok = client.post("/api/v1/session", json={"username": "marie", "password": "long-password"})
+    assert ok.status_code in (200, 201), ok.json
+    other = client.post("/api/v1/session", json={"username": "paul", "password": "long-password"})
+    assert other.status_code == 401
