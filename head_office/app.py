@@ -13,6 +13,7 @@ from flask_smorest import Api
 from sqlalchemy import text
 
 from common import config as config_module
+from common.clock import parse_instant, utcnow
 from common.metrics import instrument, render
 from common.money import format_cents
 from common.tokens import TokenSigner
@@ -80,11 +81,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_service_routes(app)
 
     app.jinja_env.filters["money"] = format_cents
+    app.jinja_env.filters["ago"] = time_ago
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"current_user": page_user()})
 
     app.wsgi_app = instrument(app.wsgi_app, "head_office", _endpoint_of(app))  # type: ignore[method-assign]
     return app
+
+
+def time_ago(instant: str | None) -> str:
+    """'2026-11-24T23:13:17.944Z' -> '3 min ago' (for people; the API keeps the instant)."""
+    if not instant:
+        return "never"
+    try:
+        seconds = int((utcnow() - parse_instant(instant)).total_seconds())
+    except ValueError:
+        return instant
+    if seconds < 60:
+        return f"{max(seconds, 0)} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
+    return f"{seconds // 86400} days ago"
 
 
 def _register_blueprints(app: Flask, api: Api) -> None:
