@@ -87,3 +87,15 @@ def test_openapi_document_and_docs_page_are_served_locally(client):
     assert "/vendor/swagger-ui/swagger-ui-bundle.js" in page
     assert "http" not in page.split("swagger-ui-bundle.js")[0].split("<script src=")[-1]
     assert client.get("/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_pages_show_ages_for_people():
+    from datetime import timedelta
+
+    from common.clock import isoformat_z, utcnow
+    from head_office.app import time_ago
+
+    assert time_ago(None) == "never"
+    assert time_ago(isoformat_z(utcnow() - timedelta(seconds=200))) == "3 min ago"
+    assert time_ago(isoformat_z(utcnow() - timedelta(hours=2, minutes=5))) == "2 h 5 min ago"
+    assert time_ago("not a time") == "not a time"
