@@ -13,19 +13,9 @@ from common.security import hash_password
 
 from .changes import log_changes
 from .models import CentralStock, Product, StockMovement, Store, StoreStock, User
+from .stock.operations import Levels
 from .stores.operations import add_store
 from .users.operations import add_user
-
-
-def central_wire(product: Product, stock: CentralStock) -> dict:
-    return {
-        "sku": product.sku,
-        "on_hand": stock.on_hand,
-        "reserved": stock.reserved,
-        "in_transit": stock.in_transit,
-        "available": stock.available,
-        "version": stock.version,
-    }
 
 
 def seed_demo(
@@ -60,7 +50,7 @@ def seed_demo(
         session.add(StockMovement(occurred_at=now, location="central", product_id=product.id,
                                   kind="opening", qty=opening, actor="seed"))
         changes.append({"entity": "central_stock", "entity_key": product.sku, "version": 1,
-                        "payload": central_wire(product, stock)})
+                        "payload": Levels.of(product.sku, stock).wire()})
         for store_id in range(1, store_count + 1):
             qty = demo_data.initial_store_stock(spec, store_id)
             session.add(StoreStock(store_id=store_id, product_id=product.id, on_hand=qty))

@@ -33,6 +33,10 @@ class Levels:
     in_transit: int
     version: int
 
+    @classmethod
+    def of(cls, sku: str, stock: CentralStock) -> Levels:
+        return cls(sku, stock.on_hand, stock.reserved, stock.in_transit, stock.version)
+
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved

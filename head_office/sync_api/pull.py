@@ -19,6 +19,7 @@ from sync.protocol import UNKNOWN_CURSOR
 
 from ..models import CentralStock, ChangeLogEntry, Product, Replenishment, StoreStock, User
 from ..replenishment.operations import wire as replenishment_wire
+from ..stock.operations import Levels
 from ..users.operations import user_wire
 
 SNAPSHOT_PREFIX = "snap"
@@ -48,21 +49,7 @@ def snapshot_changes(session: Session, store_id: int) -> tuple[list[dict[str, An
         changes.append(_change("user", user.username, user.version, user_wire(user)))
     for stock in session.scalars(select(CentralStock).order_by(CentralStock.product_id)):
         sku = skus[stock.product_id]
-        changes.append(
-            _change(
-                "central_stock",
-                sku,
-                stock.version,
-                {
-                    "sku": sku,
-                    "on_hand": stock.on_hand,
-                    "reserved": stock.reserved,
-                    "in_transit": stock.in_transit,
-                    "available": stock.available,
-                    "version": stock.version,
-                },
-            )
-        )
+        changes.append(_change("central_stock", sku, stock.version, Levels.of(sku, stock).wire()))
     for row in session.scalars(select(StoreStock).where(StoreStock.store_id == store_id)):
         sku = skus[row.product_id]
         # Applied by the store only for a product it has never stocked (a new store's opening stock).
