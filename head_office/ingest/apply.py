@@ -23,8 +23,6 @@ from ..models import (
     Return,
     ReturnLine,
     Sale,
-    SaleLine,
-    SalePayment,
     StoreStock,
 )
 
@@ -93,70 +91,6 @@ def _check_store(store_id: int, payload: dict[str, Any]) -> None:
         raise Unappliable(
             "wrong_store", f"The event names store {payload.get('store_id')} but came from store {store_id}."
         )
-
-
-def apply_sale(session: Session, store_id: int, p: dict[str, Any], event_id: uuid.UUID | None) -> Sale:
-    _check_store(store_id, p)
-    if session.get(Sale, p["id"]) is not None:
-        raise Unappliable("duplicate_sale", f"Sale {p['id']} was already recorded by another event.")
-    clash = session.scalar(
-        select(Sale.id).where(Sale.store_id == store_id, Sale.receipt_number == p["receipt_number"])
-    )
-    if clash is not None:
-        raise Unappliable(
-            "duplicate_receipt", f"Receipt {p['receipt_number']} already belongs to sale {clash}."
-        )
-    products = _products(session, (line["sku"] for line in p["lines"]))
-    sale = Sale(
-        id=p["id"],
-        store_id=store_id,
-        receipt_number=p["receipt_number"],
-        cashier=p["cashier"],
-        occurred_at=p["occurred_at"],
-        business_date=p["business_date"],
-        subtotal_cents=p["subtotal_cents"],
-        discount_cents=p.get("discount_cents", 0),
-        tax_cents=p["tax_cents"],
-        taxes=p.get("taxes") or {},
-        total_cents=p["total_cents"],
-        change_cents=p.get("change_cents", 0),
-        needs_count=p.get("needs_count", False),
-        event_id=event_id,
-    )
-    sale.lines = [
-        SaleLine(
-            line_no=line["line_no"],
-            product_id=products[line["sku"]].id,
-            sku=line["sku"],
-            name=line["name"],
-            qty=line["qty"],
-            unit_price_cents=line["unit_price_cents"],
-            discount_cents=line["discount_cents"],
-            net_cents=line["net_cents"],
-            tax_class=line["tax_class"],
-        )
-        for line in p["lines"]
-    ]
-    sale.payments = [
-        SalePayment(idx=i, tender=pay["tender"], amount_cents=pay["amount_cents"])
-        for i, pay in enumerate(p.get("payments") or [], start=1)
-    ]
-    session.add(sale)
-    for line in p["lines"]:
-        move_store_stock(
-            session,
-            store_id,
-            products[line["sku"]].id,
-            -line["qty"],
-            "sale",
-            p["occurred_at"],
-            "sale",
-            str(p["id"]),
-            p["cashier"],
-        )
-    session.flush()
-    _project("record_sale", session, sale)
-    return sale
 
 
 def apply_return(session: Session, store_id: int, p: dict[str, Any], event_id: uuid.UUID | None) -> Return:
@@ -337,7 +271,12 @@ def apply_event(
 ) -> None:
     """Apply one validated event (payload as loaded by ``sync.protocol`` schemas)."""
     if event_type == "sale":
-        apply_sale(session, store_id, payload, event_id)
+        # One way to write a sale: the bulk writer, with a run of one.
+        from .batch import apply_sales
+
+        refused = apply_sales(session, store_id, [{"event_id": event_id, "payload": payload}])
+        if refused:
+            raise refused[0][1]
     elif event_type == "return":
         apply_return(session, store_id, payload, event_id)
     elif event_type == "restock_request":

@@ -92,6 +92,7 @@ def apply_sales(
     )
 
     stock_delta: dict[int, int] = defaultdict(int)
+    accepted_events: list[dict[str, Any]] = []
     accepted: list[dict[str, Any]] = []
     positions: list[int] = []
     for event, p in zip(events, payloads, strict=True):
@@ -102,6 +103,7 @@ def apply_sales(
         known_ids.add(str(p["id"]))
         taken_receipts[p["receipt_number"]] = p["id"]
         accepted.append(p)
+        accepted_events.append(event)
         positions.append(event.get("position", len(positions) + 1))
         for line in p["lines"]:
             stock_delta[product_ids[line["sku"]]] -= line["qty"]
@@ -110,7 +112,8 @@ def apply_sales(
 
     if body_json is None:
         positions = list(range(1, len(accepted) + 1))
-        body_json = json.dumps({"events": [{"event_id": None, "payload": p} for p in accepted]}, default=str)
+        events_out = [{"event_id": e.get("event_id"), "payload": e["payload"]} for e in accepted_events]
+        body_json = json.dumps({"events": events_out}, default=str)
     session.execute(
         _WRITE_SALES,
         {"body": body_json, "positions": positions, "products": json.dumps(product_ids), "store": store_id},

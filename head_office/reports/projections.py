@@ -1,8 +1,8 @@
 """Keep the report projections in step with the sales and returns ledger.
 
-``record_sale`` and ``record_return`` are called by the ingest code in the
-transaction that applies a store event (after the Sale or Return and its lines
-were flushed). Each folds the event into ``daily_store_sales`` and
+``record_sales_summary`` (a run of sales, summed per day and per product) and
+``record_return`` are called by the ingest code in the transaction that applies
+store events. Each folds them into ``daily_store_sales`` and
 ``daily_product_sales`` with ``INSERT ... ON CONFLICT DO UPDATE`` (safe under
 concurrency: the row lock of the upsert serialises writers of one row).
 
@@ -18,19 +18,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..models import Return, Sale, SaleLine, Store
+from ..models import Return, SaleLine, Store
 
 # Plain SQL, compiled once: these run for every applied sale and return.
-_SALE_DAY = text("""
-INSERT INTO daily_store_sales (store_id, business_date, sales_count, sales_cents, sales_tax_cents, units_sold)
-VALUES (:store_id, :business_date, 1, :sales_cents, :tax_cents, :units)
-ON CONFLICT (store_id, business_date) DO UPDATE SET
-    sales_count = daily_store_sales.sales_count + 1,
-    sales_cents = daily_store_sales.sales_cents + excluded.sales_cents,
-    sales_tax_cents = daily_store_sales.sales_tax_cents + excluded.sales_tax_cents,
-    units_sold = daily_store_sales.units_sold + excluded.units_sold
-""")
-
 _RETURN_DAY = text("""
 INSERT INTO daily_store_sales (store_id, business_date, returns_count, returns_cents, returns_tax_cents,
                                units_returned)
@@ -81,37 +71,6 @@ def record_sales_summary(
         session.execute(_SALES_DAYS, days)
     if products:
         session.execute(_SALE_PRODUCT, products)
-
-
-def record_sale(session: Session, sale: Sale) -> None:
-    """Fold one applied sale into the projections (same transaction)."""
-    session.execute(
-        _SALE_DAY,
-        {
-            "store_id": sale.store_id,
-            "business_date": sale.business_date,
-            "sales_cents": sale.subtotal_cents,
-            "tax_cents": sale.tax_cents,
-            "units": sum(line.qty for line in sale.lines),
-        },
-    )
-    products: dict[str, dict[str, Any]] = {}
-    for line in sale.lines:
-        row = products.setdefault(
-            line.sku,
-            {
-                "store_id": sale.store_id,
-                "business_date": sale.business_date,
-                "sku": line.sku,
-                "name": line.name,
-                "qty": 0,
-                "cents": 0,
-            },
-        )
-        row["qty"] += line.qty
-        row["cents"] += line.net_cents
-    # Sorted, so two transactions upserting the same products lock them in one order.
-    session.execute(_SALE_PRODUCT, [products[sku] for sku in sorted(products)])
 
 
 def record_return(session: Session, ret: Return) -> None:
@@ -174,7 +133,7 @@ ON CONFLICT (store_id, business_date) DO UPDATE SET
     units_returned = excluded.units_returned
 """
 
-# The name kept is the one of the latest sale of the day (what record_sale leaves behind).
+# The name kept is the one of the latest sale of the day (what record_sales_summary leaves behind).
 _PRODUCT_SALES = """
 INSERT INTO daily_product_sales (store_id, business_date, sku, name, qty_sold, sales_cents)
 SELECT s.store_id, s.business_date, l.sku,
