@@ -32,12 +32,6 @@ class StoreSyncData:
 
     # -- outbox --------------------------------------------------------------------------------
 
-    def pending_events(self, limit: int) -> list[dict[str, Any]]:
-        return outbox.unsent(self.db, limit)
-
-    def events_from(self, seq: int, limit: int) -> list[dict[str, Any]]:
-        return outbox.events(self.db, after_seq=seq - 1, limit=limit)
-
     def event_batch(self, from_seq: int | None, limit: int) -> tuple[int, int | None, str]:
         return outbox.batch_json(self.db, from_seq, limit)
 

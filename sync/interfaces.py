@@ -8,12 +8,6 @@ from typing import Any, Protocol
 class StoreData(Protocol):
     """The outbox to read and acknowledge, the sink that applies pulled changes, and sync state."""
 
-    def pending_events(self, limit: int) -> list[dict[str, Any]]:
-        """Unacknowledged outbox events in seq order, as protocol envelopes."""
-
-    def events_from(self, seq: int, limit: int) -> list[dict[str, Any]]:
-        """Events from ``seq`` on, acknowledged or not (to resend after head office lost some)."""
-
     def event_batch(self, from_seq: int | None, limit: int) -> tuple[int, int | None, str]:
         """Up to ``limit`` events as a JSON array text, ready to send: the unacknowledged ones
         (``from_seq`` None) or every one from ``from_seq`` on; returns (count, first seq, text)."""

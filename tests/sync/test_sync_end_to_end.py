@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import threading
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
@@ -117,7 +117,7 @@ def test_two_pushes_of_the_same_batch_at_once_apply_once(make_store, head_office
     node.stock_up()
     for _ in range(20):
         node.sell([("SNK-001", 1)])
-    events = node.data.pending_events(500)
+    events = json.loads(node.data.event_batch(None, 500)[2])
     body = {"protocol": 1, "store_id": 1, "events": events}
     replies = []
     barrier = threading.Barrier(2)
@@ -231,4 +231,11 @@ def test_the_store_reports_its_totals_for_reconciliation(make_store, head_office
             text("SELECT reported_totals, pending_events_reported FROM store_sync_state WHERE store_id = 1")
         ).one()
     assert row[1] == 0
-    assert date.fromisoformat(row[0]["business_date"]) < date.today() or row[0]["business_date"]
+    from datetime import timedelta
+
+    from common.clock import business_date, utcnow
+
+    yesterday = business_date(utcnow() - timedelta(days=1), "America/Montreal")
+    totals = row[0]
+    assert totals["business_date"] == yesterday.isoformat()  # the store's last closed day
+    assert (totals["store_id"], totals["sales_count"], totals["revenue_cents"]) == (1, 0, 0)

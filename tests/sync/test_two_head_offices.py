@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -75,7 +77,7 @@ def test_both_head_offices_receiving_the_same_batch_at_once_apply_it_once(
     node.stock_up()
     for _ in range(30):
         node.sell([("SNK-001", 1)])
-    body = {"protocol": 1, "store_id": 1, "events": node.data.pending_events(500)}
+    body = {"protocol": 1, "store_id": 1, "events": json.loads(node.data.event_batch(None, 500)[2])}
     headers = node.runner.client._headers()
     replies: list[dict] = []
     barrier = threading.Barrier(2)
