@@ -38,6 +38,9 @@ class StoreSyncData:
     def acknowledge(self, through_seq: int) -> int:
         return outbox.mark_sent(self.db, through_seq)
 
+    def pending_count(self) -> int:
+        return int(self.db.conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0])
+
     def status_report(self) -> dict[str, Any]:
         state = outbox.status(self.db)
         report: dict[str, Any] = {

@@ -15,6 +15,9 @@ class StoreData(Protocol):
     def acknowledge(self, through_seq: int) -> int:
         """Mark every event up to ``through_seq`` as sent; returns how many changed."""
 
+    def pending_count(self) -> int:
+        """How many events wait to be acknowledged (cheap: the push job asks every few seconds)."""
+
     def status_report(self) -> dict[str, Any]:
         """What the store tells head office of itself: pending_events, oldest_pending_age_s, totals."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -74,7 +75,7 @@ class SyncRunner:
     def push_if_pending(self) -> None:
         """The push job: only talks to head office when there is work (or to report every minute)."""
         try:
-            if self.client.data.status_report().get("pending_events", 0) == 0:
+            if self.client.data.pending_count() == 0:
                 return
             self.push()
         except SyncError:
@@ -120,11 +121,5 @@ def start_scheduler(specs: list[JobSpec]) -> BackgroundScheduler:
     for spec in specs:  # a first run now, not after the first interval
         job = scheduler.get_job(spec.id)
         if job is not None:
-            job.modify(next_run_time=_now())
+            job.modify(next_run_time=datetime.now(UTC))
     return scheduler
-
-
-def _now():
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
