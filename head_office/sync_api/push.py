@@ -71,9 +71,13 @@ def push(
     state.last_push_at = now
     if status:
         if "pending_events" in status:
-            state.pending_events_reported = status["pending_events"]
-        if "oldest_pending_age_s" in status:
-            state.oldest_pending_age_s = status["oldest_pending_age_s"]
+            # The store counted its queue before sending this batch; every event in the batch
+            # is acknowledged by this reply, so what still waits at the store is the rest.
+            state.pending_events_reported = max(0, status["pending_events"] - len(events))
+            if state.pending_events_reported == 0:
+                state.oldest_pending_age_s = None
+            elif "oldest_pending_age_s" in status:
+                state.oldest_pending_age_s = status["oldest_pending_age_s"]
         if status.get("totals") is not None:
             state.reported_totals = status["totals"]
 

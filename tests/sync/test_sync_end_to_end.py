@@ -225,6 +225,10 @@ def test_a_wrong_token_is_refused_and_nothing_is_lost(make_store, head_office, t
 def test_the_store_reports_its_totals_for_reconciliation(make_store, head_office, chain_db):
     node = make_store(1, head_office)
     node.runner.pull(wait=True)
+    node.stock_up()
+    for _ in range(3):
+        node.sell([("SNK-001", 1)])
+    node.runner.client.batch_size = 2  # two batches: the last one reports the queue empty
     node.runner.push(wait=True)
     with Session(chain_db) as session:
         row = session.execute(
