@@ -38,7 +38,6 @@ EVENT_TYPES = (
     "stock_count",
     "stock_adjustment",
 )
-CHANGE_ENTITIES = ("product", "user", "central_stock", "replenishment", "opening_stock", "store")
 
 # Error codes (the ``code`` of an error reply)
 PROTOCOL_MISMATCH = "protocol_mismatch"
@@ -46,7 +45,6 @@ SEQ_GAP = "seq_gap"
 WRONG_STORE = "wrong_store"
 INVALID_TOKEN = "invalid_sync_token"
 UNKNOWN_CURSOR = "unknown_cursor"
-MALFORMED = "validation_failed"
 
 MAX_INT = 2**31 - 1
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -341,30 +339,8 @@ def _totals_problem(event_type: str, p: dict[str, Any]) -> str | None:
     return None
 
 
-class PushResponseSchema(Schema):
-    acked_through = fields.Integer()
-    applied = fields.Integer()
-    rejected = fields.Integer()
-    duplicates = fields.Integer()
-
-
 class ChangesArgs(Schema):
     protocol = fields.Integer(required=True)
     store_id = fields.Integer(load_default=None)
     cursor = fields.String(load_default=None, validate=validate.Length(max=100))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=MAX_CHANGES_PER_PULL))
-
-
-class ChangeSchema(Schema):
-    id = fields.Integer()
-    entity = fields.String()
-    key = fields.String()
-    version = fields.Integer()
-    payload = fields.Dict()
-
-
-class ChangesResponseSchema(Schema):
-    changes = fields.List(fields.Nested(ChangeSchema))
-    cursor = fields.String()
-    has_more = fields.Boolean()
-    snapshot = fields.Boolean()
