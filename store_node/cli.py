@@ -28,6 +28,14 @@ def resolve_data_dir(value: Path | None) -> Path:
     raise click.UsageError("no data folder: pass --data-dir DIR or set COMPTOIR_DATA_DIR")
 
 
+
+def open_store(folder: Path) -> Any:
+    """The store database in ``folder``, or a clear CLI error if it was never initialised."""
+    try:
+        return open_existing(folder)
+    except NotInitialised as exc:
+        raise click.ClickException(str(exc)) from exc
+
 @click.group("store")
 def store() -> None:
     """Run a store node: its till, its JSON API and its SQLite file."""
@@ -60,11 +68,7 @@ def seed_command(demo: bool, data_dir: Path | None) -> None:
     """Load demo data so a node can be tried with no head office (idempotent)."""
     if not demo:
         raise click.UsageError("only --demo seeding exists; real data comes from head office")
-    folder = resolve_data_dir(data_dir)
-    try:
-        db = open_existing(folder)
-    except NotInitialised as exc:
-        raise click.ClickException(str(exc)) from exc
+    db = open_store(resolve_data_dir(data_dir))
     try:
         counts = seed_demo(db)
     finally:

@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from . import outbox
-from .cli import data_dir_option, resolve_data_dir
-from .db import NotInitialised, open_existing
+from .cli import data_dir_option, open_store, resolve_data_dir
 
 
 @click.group("sync")
@@ -32,11 +31,7 @@ def _age(seconds: int | None) -> str:
 @data_dir_option
 def status_command(as_json: bool, data_dir: Path | None) -> None:
     """Events waiting to be pushed, the oldest one's age, last push, pull and error."""
-    folder = resolve_data_dir(data_dir)
-    try:
-        db = open_existing(folder)
-    except NotInitialised as exc:
-        raise click.ClickException(str(exc)) from exc
+    db = open_store(resolve_data_dir(data_dir))
     try:
         state = outbox.status(db)
     finally:
@@ -55,10 +50,7 @@ def status_command(as_json: bool, data_dir: Path | None) -> None:
 def _runner(folder: Path):
     from .sync_wiring import SyncNotConfigured, build_runner
 
-    try:
-        db = open_existing(folder)
-    except NotInitialised as exc:
-        raise click.ClickException(str(exc)) from exc
+    db = open_store(folder)
     try:
         return db, build_runner(db, folder)
     except SyncNotConfigured as exc:

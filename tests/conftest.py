@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import psycopg_url
+from head_office.db import normalise_url
 
 CHROMIUM = os.environ.get("COMPTOIR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,7 +37,7 @@ def pg_url() -> Iterator[str]:
     """URL (postgresql+psycopg://) of an empty database for this test session."""
     url = os.environ.get("COMPTOIR_TEST_DATABASE_URL")
     if url:
-        yield psycopg_url(url)
+        yield normalise_url(url)
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -47,7 +47,7 @@ def pg_url() -> Iterator[str]:
         server = pgserver.get_server(folder, cleanup_mode="stop")
     try:
         server.psql("CREATE DATABASE comptoir_test;")
-        yield psycopg_url(server.get_uri("comptoir_test"))
+        yield normalise_url(server.get_uri("comptoir_test"))
     finally:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -18,15 +18,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def psycopg_url(url: str) -> str:
-    """Accept a plain ``postgresql://`` URL as well as ``postgresql+psycopg://``."""
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
-
-
 @contextmanager
 def live_server(wsgi_app, port: int | None = None, threads: int = 8) -> Iterator[str]:
     """Serve a WSGI app with waitress on 127.0.0.1 in a thread; yields its base URL.

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Product
+
+
+def matches(q: str) -> ColumnElement[bool]:
+    """Products whose name or SKU contains ``q`` (wildcards taken literally) or whose barcode is ``q``."""
+    term = q.strip()
+    like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(Product.name.ilike(like), Product.sku.ilike(like), Product.barcode == term)
 
 
 def search_products(
@@ -17,17 +24,8 @@ def search_products(
     include_inactive: bool = True,
 ) -> tuple[list[Product], int]:
     query = select(Product)
-    if q:
-        term = q.strip()
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
-        query = query.where(
-            or_(
-                Product.name.ilike(like),
-                Product.sku.ilike(like),
-                Product.barcode == term,
-            )
-        )
+    if q and q.strip():
+        query = query.where(matches(q))
     if category:
         query = query.where(func.lower(Product.category) == category.strip().lower())
     if not include_inactive:

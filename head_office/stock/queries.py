@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound
 
+from ..catalog.queries import matches
 from ..models import CentralStock, Product, Store, StoreStock
 
 
@@ -34,13 +35,7 @@ def central_stock_rows(
         .order_by(Product.sku)
     )
     if q and q.strip():
-        term = q.strip()
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(
-            or_(
-                Product.name.ilike(f"%{escaped}%"), Product.sku.ilike(f"%{escaped}%"), Product.barcode == term
-            )
-        )
+        query = query.where(matches(q))
     if category and category.strip():
         query = query.where(func.lower(Product.category) == category.strip().lower())
     if not include_inactive:
@@ -98,13 +93,7 @@ def store_stock_rows(session: Session, store_id: int, q: str | None = None) -> d
         .order_by(Product.sku)
     )
     if q and q.strip():
-        term = q.strip()
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(
-            or_(
-                Product.name.ilike(f"%{escaped}%"), Product.sku.ilike(f"%{escaped}%"), Product.barcode == term
-            )
-        )
+        query = query.where(matches(q))
     items = []
     for product, qty in session.execute(query):
         low, over = store_marks(qty, product.reorder_point, product.max_stock)
