@@ -146,8 +146,11 @@ class Demo:
         else:
             self.run("head-office", "seed", "--demo")
         url = f"http://{self.host}:{self.base_port}"
+        # Several worker processes on the one port, as in production (at least 2, at most 4 here).
+        workers = str(min(4, max(2, os.cpu_count() or 1)))
         process = self.start(
-            "head office", "head-office", "serve", "--host", self.host, "--port", str(self.base_port)
+            "head office", "head-office", "serve", "--host", self.host, "--port", str(self.base_port),
+            "--workers", workers,
         )
         _wait_healthy(url, process, "head office")
         return url

@@ -3,10 +3,18 @@
 ``instrument(app.wsgi_app, service="store", route_of=...)`` counts requests
 and measures latency per endpoint; ``/metrics`` is served by the app itself
 with ``render()``.
+
+Under ``comptoir head-office serve --workers N`` every worker is its own
+process: the supervisor sets ``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder per
+serve) before the workers start, prometheus-client then keeps each worker's
+values in files there, and ``render()`` sums them all with a
+``MultiProcessCollector``, so whichever worker answers ``/metrics`` counts
+every worker's requests.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -18,6 +26,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client import multiprocess as _multiprocess
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -63,5 +72,9 @@ def instrument(
 
 
 def render() -> tuple[bytes, str]:
-    """The metrics page body and its content type."""
+    """The metrics page body and its content type (every worker's, under multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        _multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

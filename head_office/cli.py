@@ -241,19 +241,39 @@ def embedded_db(data_dir: Path) -> None:
 @head_office.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Processes serving the port (default: the number of cores).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Threads in each process.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
-    """Serve head office with waitress."""
-    from waitress import serve as waitress_serve
+def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve head office with waitress: WORKERS processes on one port, THREADS threads each.
 
-    from .app import create_app
+    SIGTERM or Ctrl-C stops every process cleanly."""
+    import os
 
+    from .serving import Supervisor, serve_in_process
+
+    url = _database_url(ctx)
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        from .app import create_app
+
+        try:
+            app = create_app({"DATABASE_URL": url})
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Head office listening on http://{host}:{port}/ (1 process, {threads} threads)")
+        sys.stdout.flush()
+        serve_in_process(app, host, port, threads)
+        return
+    supervisor = Supervisor(host, port, workers, threads, env={**os.environ, "COMPTOIR_DATABASE_URL": url})
     try:
-        app = create_app({"DATABASE_URL": _database_url(ctx)})
-    except RuntimeError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Head office listening on http://{host}:{port}/")
+        supervisor.start()
+    except OSError as exc:
+        supervisor.stop()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    click.echo(f"Head office listening on http://{host}:{port}/ "
+               f"({workers} processes, {threads} threads each)")
     sys.stdout.flush()
-    waitress_serve(app, host=host, port=port, threads=threads, connection_limit=2000,
-                   asyncore_use_poll=True, ident="comptoir")
+    supervisor.supervise()
