@@ -16,6 +16,7 @@ from common import config as config_module
 from common.clock import parse_instant, utcnow
 from common.metrics import instrument, render
 from common.money import format_cents
+from common.schemas import ErrorSchema, numeric_limits_as_numbers
 from common.tokens import TokenSigner
 
 from . import errors
@@ -37,7 +38,18 @@ API_DEFAULTS: dict[str, Any] = {
     "OPENAPI_SWAGGER_UI_URL": "/vendor/swagger-ui/",
     "API_SPEC_OPTIONS": {
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A staff token from POST /api/v1/session.",
+                },
+                "storeToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A store's sync token (`comptoir head-office stores token N`).",
+                },
+            }
         },
         "security": [{"bearer": []}],
     },
@@ -75,7 +87,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.teardown_appcontext(close_db)
 
-    api = Api(app)
+    api = Api()
+    api.ERROR_SCHEMA = ErrorSchema  # flask-smorest's own swaps the types of code and status
+    api.init_app(app)
+    api.ma_plugin.converter.add_attribute_function(numeric_limits_as_numbers)
     errors.register(app)
     _register_blueprints(app, api)
     _register_service_routes(app)

@@ -11,6 +11,7 @@ from flask_smorest import Api
 
 from common import config as config_module
 from common import metrics
+from common.schemas import ErrorSchema, numeric_limits_as_numbers
 
 from . import errors
 from . import settings as settings_module
@@ -40,7 +41,13 @@ API_DEFAULTS: dict[str, Any] = {
     "OPENAPI_SWAGGER_UI_URL": "/vendor/swagger-ui/",
     "API_SPEC_OPTIONS": {
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A staff token from POST /api/v1/session.",
+                }
+            }
         },
         "security": [{"bearerAuth": []}],
     },
@@ -78,7 +85,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     node = Node(app.config)
     app.extensions["comptoir_store"] = node
 
-    api = Api(app)
+    api = Api()
+    api.ERROR_SCHEMA = ErrorSchema  # flask-smorest's own swaps the types of code and status
+    api.init_app(app)
+    api.ma_plugin.converter.add_attribute_function(numeric_limits_as_numbers)
     for blueprint in (session_blp, products_blp, sales_blp, returns_blp, stock_blp,
                       restock_blp, reports_blp, sync_blp):
         api.register_blueprint(blueprint)

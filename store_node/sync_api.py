@@ -8,6 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from common.schemas import error_responses
+
 from . import outbox
 from .auth.guard import api_auth
 from .node import get_db
@@ -29,6 +31,7 @@ class SyncStatusSchema(Schema):
 class SyncStatus(MethodView):
     @api_auth()
     @blp.response(200, SyncStatusSchema)
+    @error_responses(blp, 401, 403)
     def get(self) -> dict[str, Any]:
         """Online or not, events waiting to be pushed and the age of the oldest."""
         return outbox.status(get_db())

@@ -6,15 +6,13 @@ class SessionArgs(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
 
 
+class SessionUserSchema(Schema):
+    username = fields.String(required=True)
+    role = fields.String(required=True)
+    store_id = fields.Integer(allow_none=True)
+
+
 class TokenSchema(Schema):
     token = fields.String(required=True)
-    expires_in_s = fields.Integer()
-    user = fields.Nested(
-        Schema.from_dict(
-            {
-                "username": fields.String(),
-                "role": fields.String(),
-                "store_id": fields.Integer(allow_none=True),
-            }
-        )
-    )
+    expires_in_s = fields.Integer(required=True)
+    user = fields.Nested(SessionUserSchema, required=True)

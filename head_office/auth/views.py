@@ -6,6 +6,8 @@ from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from common.schemas import error_responses
+
 from ..web import client_address, db
 from .guard import api_user
 from .operations import authenticate, revoke
@@ -18,6 +20,8 @@ blp = Blueprint("session", __name__, url_prefix="/api/v1/session", description="
 class SessionResource(MethodView):
     @blp.arguments(SessionArgs)
     @blp.response(201, TokenSchema)
+    @error_responses(blp, 401, 429)
+    @blp.doc(security=[])
     def post(self, args):
         """Sign in with a user name and password; returns a bearer token."""
         cfg = current_app.config
@@ -41,6 +45,7 @@ class SessionResource(MethodView):
         }
 
     @blp.response(204)
+    @error_responses(blp, 401)
     def delete(self):
         """Sign out: the token stops working at once."""
         api_user()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from common.errors import NotFound, ValidationFailed
+from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, api_user, roles_required
 from ..web import db
@@ -19,6 +20,7 @@ blp = Blueprint("products", __name__, url_prefix="/api/v1/products", description
 @roles_required()
 @blp.arguments(ProductQueryArgs, location="query")
 @blp.response(200, ProductPageSchema)
+@error_responses(blp, 401)
 def list_products(args):
     """Search products by name, SKU or barcode (``q``), filter by ``category``, paginated."""
     items, total = search_products(db(), **args)
@@ -28,6 +30,7 @@ def list_products(args):
 @blp.route("/<string:sku>")
 @roles_required()
 @blp.response(200, ProductSchema)
+@error_responses(blp, 401, 404)
 def get_product(sku: str):
     product = product_by_sku(db(), sku)
     if product is None:
@@ -39,6 +42,7 @@ def get_product(sku: str):
 @roles_required(*MANAGERS)
 @blp.arguments(ProductCreateArgs)
 @blp.response(201, ProductSchema)
+@error_responses(blp, 401, 403, 409)
 def create_product(args):
     """Create a product (and its empty central-stock row); stores receive it by sync."""
     session = db()
@@ -51,6 +55,7 @@ def create_product(args):
 @roles_required(*MANAGERS)
 @blp.arguments(ProductPatchArgs)
 @blp.response(200, ProductSchema)
+@error_responses(blp, 401, 403, 404, 409)
 def patch_product(args, sku: str):
     """Change price, name, category, tax class, barcode, reorder point, max stock or active.
 

@@ -6,12 +6,20 @@ from flask import request
 from flask_smorest import Blueprint
 
 from common.errors import BadRequest
+from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, api_user, roles_required
 from ..models import Store
 from ..web import db
 from . import operations, queries
-from .schemas import ApproveArgs, CreateArgs, RejectArgs, ReplenishmentQueryArgs
+from .schemas import (
+    ApproveArgs,
+    CreateArgs,
+    RejectArgs,
+    ReplenishmentListSchema,
+    ReplenishmentQueryArgs,
+    ReplenishmentSchema,
+)
 
 blp = Blueprint("replenishments", __name__, url_prefix="/api/v1/replenishments", description="Replenishment")
 
@@ -40,7 +48,8 @@ def _optional_json(schema_cls: type) -> dict:
 @blp.route("")
 @roles_required(*MANAGERS)
 @blp.arguments(ReplenishmentQueryArgs, location="query")
-@blp.response(200)
+@blp.response(200, ReplenishmentListSchema)
+@error_responses(blp, 400, 401, 403)
 def list_replenishments(args):
     """Replenishments, newest first, with the store's on hand, units sold over 7 days and history."""
     session = db()
@@ -56,7 +65,8 @@ def list_replenishments(args):
 @blp.route("", methods=["POST"])
 @roles_required(*MANAGERS)
 @blp.arguments(CreateArgs)
-@blp.response(201)
+@blp.response(201, ReplenishmentSchema)
+@error_responses(blp, 401, 403, 404)
 def create(args):
     """A manager's own replenishment for a store (then approve and ship it)."""
     session = db()
@@ -69,7 +79,13 @@ def create(args):
 
 @blp.route("/<int:rep_id>/approve", methods=["POST"])
 @roles_required(*MANAGERS)
-@blp.response(200)
+@blp.doc(requestBody={
+    "required": False,
+    "content": {"application/json": {"schema": ApproveArgs}},
+    "description": "nothing or {} to approve in full; {\"qty\": n} to approve n units",
+})
+@blp.response(200, ReplenishmentSchema)
+@error_responses(blp, 401, 403, 404, 409)
 def approve(rep_id: int):
     """Approve in full (no body, or ``{}``) or in part (``{"qty": n}``), reserving central stock."""
     args = _optional_json(ApproveArgs)
@@ -82,7 +98,8 @@ def approve(rep_id: int):
 @blp.route("/<int:rep_id>/reject", methods=["POST"])
 @roles_required(*MANAGERS)
 @blp.arguments(RejectArgs)
-@blp.response(200)
+@blp.response(200, ReplenishmentSchema)
+@error_responses(blp, 401, 403, 404, 409)
 def reject(args, rep_id: int):
     """Reject a requested replenishment with a reason."""
     session = db()
@@ -93,7 +110,8 @@ def reject(args, rep_id: int):
 
 @blp.route("/<int:rep_id>/ship", methods=["POST"])
 @roles_required(*MANAGERS)
-@blp.response(200)
+@blp.response(200, ReplenishmentSchema)
+@error_responses(blp, 401, 403, 404, 409)
 def ship(rep_id: int):
     """Ship an approved replenishment: reserved stock leaves the warehouse, in transit to the store."""
     session = db()

@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Response, request
 from flask_smorest import Blueprint
 
+from common.schemas import error_responses
+
 from ..auth.guard import MANAGERS, roles_required
 from ..web import db
 from . import queries
 from .dashboard import dashboard as build_dashboard
+from .schemas import DashboardSchema, SalesReportArgs, SalesReportSchema
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Reports and dashboard")
 
@@ -22,7 +25,9 @@ def _arguments():
 
 @blp.route("/reports/sales")
 @roles_required(*MANAGERS)
-@blp.response(200)
+@blp.doc(parameters=[{"in": "query", "schema": SalesReportArgs}])
+@blp.response(200, SalesReportSchema)
+@error_responses(blp, 400, 401, 403)
 def sales_report():
     """Per store (every store, zeros included, unless ``store`` is given) and per day, over
     business dates ``from``..``to`` (both included, at most 366 days)."""
@@ -32,6 +37,11 @@ def sales_report():
 
 @blp.route("/reports/sales.csv")
 @roles_required(*MANAGERS)
+@blp.doc(parameters=[{"in": "query", "schema": SalesReportArgs}])
+@blp.response(
+    200, {"type": "string"}, content_type="text/csv", description="CSV, one row per store and product"
+)
+@error_responses(blp, 400, 401, 403)
 def sales_report_csv():
     """The same range as a CSV file: one row per store and product."""
     session, start, end, store = _arguments()
@@ -49,7 +59,8 @@ def sales_report_csv():
 
 @blp.route("/dashboard")
 @roles_required(*MANAGERS)
-@blp.response(200)
+@blp.response(200, DashboardSchema)
+@error_responses(blp, 401, 403)
 def dashboard():
     """Every store: revenue today / 7 / 30 business days, sales, stock alerts, sync health."""
     return build_dashboard(db())

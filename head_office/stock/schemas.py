@@ -42,3 +42,60 @@ class LevelsSchema(Schema):
     in_transit = fields.Integer()
     available = fields.Integer()
     version = fields.Integer()
+
+
+class StoreOnHandSchema(Schema):
+    store_id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    on_hand = fields.Integer(required=True)
+    low = fields.Boolean(required=True)
+    over = fields.Boolean(required=True)
+
+
+class CentralStockRowSchema(Schema):
+    sku = fields.String(required=True)
+    name = fields.String(required=True)
+    category = fields.String(required=True)
+    on_hand = fields.Integer(required=True)
+    reserved = fields.Integer(required=True)
+    in_transit = fields.Integer(required=True)
+    available = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    reorder_point = fields.Integer(required=True)
+    max_stock = fields.Integer(required=True)
+    low = fields.Boolean(required=True)
+    over = fields.Boolean(required=True)
+    stores = fields.List(fields.Nested(StoreOnHandSchema), required=True)
+    store_on_hand = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), required=True,
+        metadata={"description": "on hand by store id"},
+    )
+
+
+class StoreRefSchema(Schema):
+    store_id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class CentralStockSchema(Schema):
+    items = fields.List(fields.Nested(CentralStockRowSchema), required=True)
+    stores = fields.List(fields.Nested(StoreRefSchema), required=True)
+
+
+class StoreStockRowSchema(Schema):
+    sku = fields.String(required=True)
+    name = fields.String(required=True)
+    category = fields.String(required=True)
+    on_hand = fields.Integer(required=True)
+    reorder_point = fields.Integer(required=True)
+    max_stock = fields.Integer(required=True)
+    low = fields.Boolean(required=True)
+    over = fields.Boolean(required=True)
+
+
+class StoreStockSchema(Schema):
+    store_id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    items = fields.List(fields.Nested(StoreStockRowSchema), required=True)

@@ -6,11 +6,20 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from common.errors import Forbidden
+from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, api_user, roles_required
 from ..web import db
 from . import operations, queries
-from .schemas import AdjustmentArgs, CentralStockArgs, LevelsSchema, ReceiptArgs, StoreStockArgs
+from .schemas import (
+    AdjustmentArgs,
+    CentralStockArgs,
+    CentralStockSchema,
+    LevelsSchema,
+    ReceiptArgs,
+    StoreStockArgs,
+    StoreStockSchema,
+)
 
 blp = Blueprint("central_stock", __name__, url_prefix="/api/v1", description="Central and store stock")
 
@@ -18,7 +27,8 @@ blp = Blueprint("central_stock", __name__, url_prefix="/api/v1", description="Ce
 @blp.route("/central-stock")
 @roles_required()
 @blp.arguments(CentralStockArgs, location="query")
-@blp.response(200)
+@blp.response(200, CentralStockSchema)
+@error_responses(blp, 401)
 def central_stock(args):
     """Warehouse buckets per product with each store's on hand, low and overstock marks."""
     return queries.central_stock_rows(db(), q=args.get("q"), category=args.get("category"))
@@ -28,6 +38,7 @@ def central_stock(args):
 @roles_required(*MANAGERS)
 @blp.arguments(ReceiptArgs)
 @blp.response(201, LevelsSchema)
+@error_responses(blp, 401, 403, 404, 409)
 def receipt(args):
     """Goods from a supplier: on hand grows (ledger ``supplier_receipt``)."""
     session = db()
@@ -42,6 +53,7 @@ def receipt(args):
 @roles_required(*MANAGERS)
 @blp.arguments(AdjustmentArgs)
 @blp.response(201, LevelsSchema)
+@error_responses(blp, 401, 403, 404, 409)
 def adjustment(args):
     """Correct on hand by ``delta`` with a reason; never below zero nor below what is reserved."""
     session = db()
@@ -55,7 +67,8 @@ def adjustment(args):
 @blp.route("/stores/<int:store_id>/stock")
 @roles_required()
 @blp.arguments(StoreStockArgs, location="query")
-@blp.response(200)
+@blp.response(200, StoreStockSchema)
+@error_responses(blp, 401, 403, 404)
 def store_stock(args, store_id: int):
     """A store's on hand as head office knows it. Store staff may read only their own store."""
     user = api_user()

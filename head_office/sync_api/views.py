@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import BadRequest, Forbidden, Unauthorized, ValidationFailed
+from common.schemas import error_responses
 from sync.protocol import (
     INVALID_TOKEN,
     PROTOCOL_MISMATCH,
@@ -27,6 +28,7 @@ from ..stores.operations import store_for_token
 from ..web import db
 from .pull import changes_since
 from .push import push
+from .schemas import ChangesSchema, PushArgs, PushResultSchema
 
 blp = Blueprint("sync", __name__, url_prefix="/sync/v1", description="Store sync (protocol v1)")
 
@@ -59,7 +61,16 @@ def _check_store(store: Store, claimed: Any) -> None:
         )
 
 
+_STORE_TOKEN = [{"storeToken": []}]
+
+
 @blp.route("/push", methods=["POST"])
+@blp.doc(
+    security=_STORE_TOKEN,
+    requestBody={"required": True, "content": {"application/json": {"schema": PushArgs}}},
+)
+@blp.response(200, PushResultSchema)
+@error_responses(blp, 400, 401, 403, 409, 413, 422)
 def push_events():
     """Apply a batch of store events exactly once; reply with ``acked_through``."""
     session = db()
@@ -84,6 +95,9 @@ def push_events():
 
 
 @blp.route("/changes", methods=["GET"])
+@blp.doc(security=_STORE_TOKEN, parameters=[{"in": "query", "schema": ChangesArgs}])
+@blp.response(200, ChangesSchema)
+@error_responses(blp, 400, 401, 403, 409, 422)
 def pull_changes():
     """Changes since ``cursor`` for this store, or a full snapshot when it has none."""
     session = db()

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from common.errors import Unauthorized
+from common.schemas import error_responses
 
 from ..node import current_node, get_db, signer, store_settings
 from .guard import bearer_token
@@ -35,6 +36,7 @@ class SessionSchema(Schema):
 class Session(MethodView):
     @blp.arguments(SessionArgs)
     @blp.response(200, SessionSchema)
+    @error_responses(blp, 401, 403, 429)
     @blp.doc(security=[])
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Sign in with a username and password; the token goes in ``Authorization: Bearer``."""
@@ -45,6 +47,7 @@ class Session(MethodView):
                 "store_id": staff.store_id, "expires_in_s": node.token_ttl_s}
 
     @blp.response(204)
+    @error_responses(blp, 401)
     def delete(self) -> None:
         """Sign out: the token stops working at once."""
         token = bearer_token()

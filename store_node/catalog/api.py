@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 
 from common.errors import NotFound
 from common.schemas import ProductSchema as BaseProductSchema
+from common.schemas import error_responses
 
 from ..auth.guard import api_auth
 from ..node import get_db
@@ -40,6 +41,7 @@ class Products(MethodView):
     @api_auth()
     @blp.arguments(ProductQueryArgs, location="query")
     @blp.response(200, ProductPageSchema)
+    @error_responses(blp, 401, 403)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search by name, SKU or barcode; filter by category; paged."""
         return search(get_db(), args.get("q"), args.get("category"), args["page"],
@@ -50,6 +52,7 @@ class Products(MethodView):
 class ProductByCode(MethodView):
     @api_auth()
     @blp.response(200, ProductSchema)
+    @error_responses(blp, 401, 403, 404)
     def get(self, code: str) -> dict[str, Any]:
         """One product by SKU or barcode."""
         product = find(get_db(), code)

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from common.clock import business_date, utcnow
+from common.schemas import error_responses
 
 from ..auth.guard import api_auth
 from ..node import get_db, store_settings
@@ -36,6 +37,7 @@ class Daily(MethodView):
     @api_auth()
     @blp.arguments(DateArgs, location="query")
     @blp.response(200, DailySchema)
+    @error_responses(blp, 401, 403)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Revenue (net of tax and returns), tax, sales, units, returns of a business date."""
         settings = store_settings()

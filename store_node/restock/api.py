@@ -8,6 +8,8 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from common.schemas import error_responses
+
 from ..auth.guard import api_auth
 from ..node import get_db, store_settings
 from . import operations
@@ -22,6 +24,7 @@ class Requests(MethodView):
     @api_auth()
     @blp.arguments(RestockArgs)
     @blp.response(201, RestockSchema)
+    @error_responses(blp, 401, 403, 404)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Ask head office for ``qty`` units of a product (1 to 100,000)."""
         return operations.create_request(get_db(), store_settings(), g.staff, args["sku"],
@@ -30,6 +33,7 @@ class Requests(MethodView):
     @api_auth()
     @blp.arguments(RestockQueryArgs, location="query")
     @blp.response(200, RestockListSchema)
+    @error_responses(blp, 401, 403)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Requests with their status, newest first."""
         return {"items": operations.list_requests(get_db(), args.get("status"))}
@@ -39,6 +43,7 @@ class Requests(MethodView):
 class RequestById(MethodView):
     @api_auth()
     @blp.response(200, RestockSchema)
+    @error_responses(blp, 401, 403, 404)
     def get(self, request_id: str) -> dict[str, Any]:
         return operations.get_request(get_db(), request_id)
 
@@ -48,6 +53,7 @@ class Receive(MethodView):
     @api_auth()
     @blp.arguments(ReceiveArgs)
     @blp.response(200, RestockSchema)
+    @error_responses(blp, 401, 403, 404, 409)
     def post(self, args: dict[str, Any], request_id: str) -> dict[str, Any]:
         """Confirm what arrived of a shipped request (stock goes up by ``qty``)."""
         return operations.receive(get_db(), store_settings(), g.staff, request_id, args["qty"])

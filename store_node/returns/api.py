@@ -8,6 +8,8 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from common.schemas import error_responses
+
 from ..auth.guard import api_auth
 from ..node import get_db, store_settings
 from .operations import find_return, record_return
@@ -21,6 +23,7 @@ class Returns(MethodView):
     @api_auth()
     @blp.arguments(ReturnArgs)
     @blp.response(201, ReturnSchema)
+    @error_responses(blp, 401, 403, 404, 409)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Return some or all of a sale's lines; refunds by the original tender, card first."""
         return record_return(get_db(), store_settings(), g.staff, args["lines"],
@@ -32,6 +35,7 @@ class Returns(MethodView):
 class ReturnById(MethodView):
     @api_auth()
     @blp.response(200, ReturnSchema)
+    @error_responses(blp, 401, 403, 404)
     def get(self, return_id: str) -> dict[str, Any]:
         """One return."""
         return find_return(get_db(), return_id)

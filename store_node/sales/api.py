@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from common.clock import business_date, utcnow
 from common.errors import Forbidden
+from common.schemas import error_responses
 
 from ..auth.guard import api_auth
 from ..auth.operations import Staff, check_credentials
@@ -47,6 +48,7 @@ class Sales(MethodView):
     @api_auth()
     @blp.arguments(SaleArgs())  # an instance: webargs would build one per request from a class
     @blp.response(201, SaleSchema)
+    @error_responses(blp, 401, 403, 404, 409, 429)
     def post(self, args: dict[str, Any]) -> Response:
         """Record a sale (one transaction: lines, payments, stock, outbox event)."""
         approver = check_approver(args.get("approver"))
@@ -60,6 +62,7 @@ class Sales(MethodView):
     @api_auth()
     @blp.arguments(DateArgs, location="query")
     @blp.response(200, SaleListSchema)
+    @error_responses(blp, 401, 403)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The store's sales of a business date (default: today)."""
         day = args["date"].isoformat() if args.get("date") else today()
@@ -70,6 +73,7 @@ class Sales(MethodView):
 class SaleByRef(MethodView):
     @api_auth()
     @blp.response(200, SaleSchema)
+    @error_responses(blp, 401, 403, 404)
     def get(self, ref: str) -> dict[str, Any]:
         """One sale, by id or receipt number."""
         return find_sale(get_db(), ref)

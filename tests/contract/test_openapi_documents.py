@@ -1,0 +1,149 @@
+"""Both OpenAPI documents are exact enough for a client (or schemathesis) to rely on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+LIMIT_KEYWORDS = {
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+    "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties",
+}
+TAKES_NO_BODY = {("post", "/api/v1/replenishments/{rep_id}/ship")}
+# GET endpoints that answer a list: the list is under "items".
+LIST_ENDPOINTS = {
+    "head_office": [
+        "/api/v1/products", "/api/v1/stores", "/api/v1/users", "/api/v1/central-stock",
+        "/api/v1/stores/{store_id}/stock", "/api/v1/replenishments",
+    ],
+    "store": [
+        "/api/v1/products", "/api/v1/sales", "/api/v1/stock", "/api/v1/central-stock",
+        "/api/v1/restock-requests",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def documents(head_office_app, store_app) -> dict[str, dict[str, Any]]:
+    docs = {}
+    for name, app in (("head_office", head_office_app), ("store", store_app)):
+        response = app.test_client().get("/api/openapi.json")
+        assert response.status_code == 200
+        docs[name] = response.json
+    return docs
+
+
+def operations(doc: dict[str, Any]):
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        parts = node["$ref"].removeprefix("#/").split("/")
+        target: Any = doc
+        for part in parts:
+            assert part in target, f"dangling reference {node['$ref']}"
+            target = target[part]
+        node = target
+    return node
+
+
+def walk(node: Any, where: str = ""):
+    if isinstance(node, dict):
+        yield where, node
+        for key, value in node.items():
+            yield from walk(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, f"{where}[{index}]")
+
+
+@pytest.mark.parametrize("service", ["head_office", "store"])
+def test_every_body_and_every_documented_response_has_a_schema(documents, service):
+    doc = documents[service]
+    missing = []
+    for path, method, operation in operations(doc):
+        if method in {"post", "put", "patch"} and (method, path) not in TAKES_NO_BODY:
+            body = resolve(doc, operation.get("requestBody", {}))
+            if not body.get("content", {}).get("application/json", {}).get("schema"):
+                missing.append(f"{method.upper()} {path}: request body")
+        assert operation["responses"], f"{method.upper()} {path} documents no response"
+        for status, response in operation["responses"].items():
+            response = resolve(doc, response)
+            if status in ("204", "304"):
+                assert "content" not in response
+                continue
+            content = response.get("content") or {}
+            if not any(media.get("schema") for media in content.values()):
+                missing.append(f"{method.upper()} {path}: response {status}")
+    assert missing == []
+
+
+@pytest.mark.parametrize("service", ["head_office", "store"])
+def test_no_schema_is_an_anonymous_generated_one(documents, service):
+    names = list(documents[service]["components"]["schemas"])
+    assert [name for name in names if name.startswith("Generated")] == []
+
+
+@pytest.mark.parametrize("service", ["head_office", "store"])
+def test_every_numeric_limit_is_a_number(documents, service):
+    wrong = [
+        f"{where}.{key} = {node[key]!r}"
+        for where, node in walk(documents[service])
+        for key in LIMIT_KEYWORDS & set(node)
+        if not isinstance(node[key], int | float) or isinstance(node[key], bool)
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("service", ["head_office", "store"])
+def test_the_error_schema_is_code_status_message_errors(documents, service):
+    error = documents[service]["components"]["schemas"]["Error"]
+    types = {name: spec["type"] for name, spec in error["properties"].items()}
+    assert types == {"code": "string", "status": "integer", "message": "string", "errors": "object"}
+    assert sorted(error["required"]) == ["code", "errors", "message", "status"]
+    default = documents[service]["components"]["responses"]["DEFAULT_ERROR"]
+    assert default["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+@pytest.mark.parametrize("service", ["head_office", "store"])
+def test_every_operation_names_how_it_is_authenticated(documents, service):
+    doc = documents[service]
+    schemes = doc["components"]["securitySchemes"]
+    assert doc["security"] and all(name in schemes for entry in doc["security"] for name in entry)
+    for path, method, operation in operations(doc):
+        security = operation.get("security", doc["security"])
+        if (path, method) == ("/api/v1/session", "post"):
+            assert security == [], "signing in needs no token"
+        else:
+            assert security, f"{method.upper()} {path} has no security requirement"
+            for entry in security:
+                assert set(entry) <= set(schemes), f"{method.upper()} {path}: unknown scheme {entry}"
+
+
+def test_the_sync_endpoints_take_a_store_token(documents):
+    doc = documents["head_office"]
+    scheme = doc["components"]["securitySchemes"]["storeToken"]
+    assert scheme == {**scheme, "type": "http", "scheme": "bearer"}
+    push = doc["paths"]["/sync/v1/push"]["post"]
+    changes = doc["paths"]["/sync/v1/changes"]["get"]
+    assert push["security"] == changes["security"] == [{"storeToken": []}]
+    envelope = resolve(doc, push["requestBody"]["content"]["application/json"]["schema"])
+    assert {"protocol", "store_id", "events"} <= set(envelope["required"])
+    assert {p["name"] for p in changes["parameters"]} >= {"protocol", "cursor", "limit"}
+    reply = resolve(doc, push["responses"]["200"]["content"]["application/json"]["schema"])
+    assert "acked_through" in reply["properties"]
+
+
+@pytest.mark.parametrize("service", ["head_office", "store"])
+def test_list_endpoints_answer_items(documents, service):
+    doc = documents[service]
+    for path in LIST_ENDPOINTS[service]:
+        response = resolve(doc, doc["paths"][path]["get"]["responses"]["200"])
+        schema = resolve(doc, response["content"]["application/json"]["schema"])
+        assert schema["properties"]["items"]["type"] == "array", path
