@@ -6,6 +6,7 @@ import csv
 import io
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -88,7 +89,7 @@ def test_manager_sees_dashboard_downloads_report_csv_and_approves_part_then_ship
             page.get_by_role("link", name="Download CSV").click()
         download = info.value
         assert download.suggested_filename == "sales_2026-03-01_2026-03-07.csv"
-        rows_csv = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+        rows_csv = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
         assert rows_csv[0][:5] == ["store_id", "store_code", "store_name", "sku", "name"]
         assert [
             "2",

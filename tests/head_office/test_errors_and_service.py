@@ -86,7 +86,9 @@ def test_openapi_document_and_docs_page_are_served_locally(client):
     page = client.get("/api/docs").get_data(as_text=True)
     assert "/vendor/swagger-ui/swagger-ui-bundle.js" in page
     assert "http" not in page.split("swagger-ui-bundle.js")[0].split("<script src=")[-1]
-    assert client.get("/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    bundle = client.get("/vendor/swagger-ui/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
+    bundle.close()
 
 
 def test_pages_show_ages_for_people():
