@@ -1,8 +1,12 @@
 """Prometheus metrics as WSGI middleware (no Flask import).
 
 ``instrument(app.wsgi_app, service="store", route_of=...)`` counts requests
-and measures latency per endpoint; ``/metrics`` is served by the app itself
-with ``render()``.
+and measures latency per endpoint and status; ``/metrics`` is served by the
+app itself with ``render(...)``, which adds the app's own scrape-time
+collectors (gauges read from its database when Prometheus asks: right
+whatever the number of worker processes). The business series are defined
+beside what they count: ``common.monitoring``, ``store_node.monitoring``,
+``sync.monitoring``, ``head_office.monitoring``.
 
 Under ``comptoir head-office serve --workers N`` every worker is its own
 process: the supervisor sets ``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder per
@@ -38,8 +42,8 @@ REQUESTS = Counter(
 )
 LATENCY = Histogram(
     "comptoir_http_request_duration_seconds",
-    "HTTP request latency, by service and endpoint.",
-    ["service", "endpoint"],
+    "HTTP request latency, by service, endpoint and status.",
+    ["service", "endpoint", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     registry=REGISTRY,
 )
@@ -66,15 +70,20 @@ def instrument(
         finally:
             endpoint = endpoint_of(environ) or "unmatched"
             REQUESTS.labels(service, endpoint, environ.get("REQUEST_METHOD", "GET"), status_holder[0]).inc()
-            LATENCY.labels(service, endpoint).observe(time.perf_counter() - started)
+            LATENCY.labels(service, endpoint, status_holder[0]).observe(time.perf_counter() - started)
 
     return middleware
 
 
-def render() -> tuple[bytes, str]:
-    """The metrics page body and its content type (every worker's, under multiprocess mode)."""
+def render(extra: CollectorRegistry | None = None) -> tuple[bytes, str]:
+    """The metrics page body and its content type (every worker's, under multiprocess mode);
+    ``extra`` holds the app's own scrape-time collectors (``app.extensions["comptoir_metrics"]``)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         _multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        body = generate_latest(registry)
+    else:
+        body = generate_latest(REGISTRY)
+    if extra is not None:
+        body += generate_latest(extra)
+    return body, CONTENT_TYPE_LATEST

@@ -19,7 +19,7 @@ from common.money import format_cents
 from common.schemas import ErrorSchema, numeric_limits_as_numbers
 from common.tokens import TokenSigner
 
-from . import errors
+from . import errors, monitoring
 from .auth.guard import csrf_token, page_user
 from .db import make_engine, make_session_factory
 from .web import close_db, db
@@ -81,6 +81,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["comptoir_engine"] = engine
+    app.extensions["comptoir_metrics"] = monitoring.registry_for(engine)
+    monitoring.watch_pool(engine)
     app.extensions["comptoir_sessions"] = make_session_factory(engine)
     app.extensions["comptoir_signer"] = TokenSigner(
         app.config["SECRET_KEY"], int(float(app.config["TOKEN_TTL_HOURS"]) * 3600)
@@ -151,7 +153,7 @@ def _register_service_routes(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics():
-        body, content_type = render()
+        body, content_type = render(app.extensions["comptoir_metrics"])
         return app.response_class(body, content_type=content_type)
 
     @app.get("/vendor/<path:filename>")

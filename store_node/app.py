@@ -13,7 +13,7 @@ from common import config as config_module
 from common import metrics
 from common.schemas import ErrorSchema, numeric_limits_as_numbers
 
-from . import errors
+from . import errors, monitoring
 from . import settings as settings_module
 from .auth.api import blp as session_blp
 from .catalog.api import blp as products_blp
@@ -84,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     node = Node(app.config)
     app.extensions["comptoir_store"] = node
+    app.extensions["comptoir_metrics"] = monitoring.registry_for(node.path, store.store_id)
 
     api = Api()
     api.ERROR_SCHEMA = ErrorSchema  # flask-smorest's own swaps the types of code and status
@@ -113,7 +114,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/metrics")
     def metrics_page() -> Response:
-        body, content_type = metrics.render()
+        body, content_type = metrics.render(app.extensions["comptoir_metrics"])
         return Response(body, content_type=content_type)
 
     @app.before_request

@@ -10,6 +10,7 @@ is held; the CLI waits for it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from . import monitoring
 from .backoff import Backoff
 from .client import SyncClient, SyncError
 from .lock import SyncBusy, SyncLock
@@ -46,6 +48,7 @@ class SyncRunner:
         self.lock = lock
         self.push_backoff = push_backoff or Backoff()
         self.pull_backoff = pull_backoff or Backoff(base_s=5.0)
+        monitoring.init_store(client.store_id)
 
     def _guarded(self, name: str, backoff: Backoff, action: Callable[[], Any], wait: bool) -> Any:
         if not wait and not backoff.ready():
@@ -54,15 +57,20 @@ class SyncRunner:
             self.lock.acquire(wait=wait)
         except SyncBusy:
             return None
+        started = time.perf_counter()
         try:
             result = action()
         except SyncError as exc:
+            monitoring.record(
+                name, self.client.store_id, monitoring.outcome_of(exc.status), time.perf_counter() - started
+            )
             delay = backoff.failed()
             self.client.data.record_sync(online=False, last_error=f"{name}: {exc.reason}")
             log.warning("%s failed (%s); next try in %.0f s", name, exc.reason, delay)
             raise
         finally:
             self.lock.release()
+        monitoring.record(name, self.client.store_id, "ok", time.perf_counter() - started)
         backoff.succeeded()
         return result
 

@@ -55,3 +55,21 @@ def live_server(wsgi_app, port: int | None = None, threads: int = 8) -> Iterator
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def metric(text: str, name: str, **labels: str) -> float | None:
+    """The value of one sample in a Prometheus text page (None when the series is absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return None
+
+
+def metric_names(text: str) -> set[str]:
+    """Every sample name on a Prometheus text page."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {sample.name for family in text_string_to_metric_families(text) for sample in family.samples}

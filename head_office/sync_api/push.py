@@ -36,6 +36,11 @@ class PushResult:
     applied: int = 0
     rejected: int = 0
     duplicates: int = 0
+    # What was applied, for the metrics (counted once the caller committed).
+    sales: int = 0
+    sales_net_cents: int = 0
+    returns: int = 0
+    returns_net_cents: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return {
@@ -111,6 +116,16 @@ def push(
         _park(session, store_id, event, raw, problem)
     result.rejected = len(refused)
     result.applied = len(todo) - len(refused)
+    parked = {event["event_id"] for event, _raw, _problem in refused}
+    for event, _raw in todo:
+        if event["event_id"] in parked:
+            continue
+        if event["type"] == "sale":
+            result.sales += 1
+            result.sales_net_cents += int(event["payload"]["subtotal_cents"])
+        elif event["type"] == "return":
+            result.returns += 1
+            result.returns_net_cents += int(event["payload"]["subtotal_cents"])
     state.last_seq = fresh[-1][0]["seq"]
     result.acked_through = state.last_seq
     return result

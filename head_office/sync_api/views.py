@@ -23,6 +23,7 @@ from sync.protocol import (
     load_push,
 )
 
+from .. import monitoring
 from ..models import Store, StoreSyncState
 from ..stores.operations import store_for_token
 from ..web import db
@@ -90,6 +91,7 @@ def push_events():
         raise ValidationFailed(f"Malformed push, nothing was applied: {exc}", errors=exc.errors) from exc
     result = push(session, store.id, loaded["events"], body["events"], raw, loaded.get("status"))
     session.commit()
+    monitoring.store_pushed(store.id, result)
     g.sync_store_id = store.id
     return jsonify(result.to_dict())
 

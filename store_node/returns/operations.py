@@ -24,7 +24,7 @@ from common.clock import business_date, isoformat_z, utcnow
 from common.errors import NotFound, ValidationFailed
 from common.ids import new_id
 
-from .. import outbox
+from .. import monitoring, outbox
 from ..auth.operations import Staff
 from ..db import immediate
 from ..sales.pricing import refund_share
@@ -212,6 +212,7 @@ def record_return(
         event = dict(result)
         event["lines"] = [{k: v for k, v in ln.items() if k != "name"} for ln in result["lines"]]
         outbox.append(conn, "return", event, occurred_at)
+    monitoring.return_recorded(settings.store_id, subtotal)
     return result
 
 

@@ -21,7 +21,7 @@ from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.ids import new_id
 from common.taxes import TaxTable
 
-from .. import outbox
+from .. import monitoring, outbox
 from ..auth.operations import Staff
 from ..db import immediate
 from ..settings import StoreSettings
@@ -239,6 +239,7 @@ def record_sale(
         )
         event = {k: v for k, v in result.items() if k not in ("gst_cents", "qst_cents", "paid_cents")}
         outbox.append(conn, "sale", event, occurred_at)
+    monitoring.sale_recorded(settings.store_id, sale.subtotal_cents)
     return result
 
 
