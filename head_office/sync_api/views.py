@@ -62,7 +62,7 @@ def _check_store(store: Store, claimed: Any) -> None:
         )
 
 
-_STORE_TOKEN = [{"storeToken": []}]
+_STORE_TOKEN: list[dict[str, list[str]]] = [{"storeToken": []}]
 
 
 @blp.route("/push", methods=["POST"])
