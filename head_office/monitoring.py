@@ -73,8 +73,8 @@ class HeadOfficeCollector(Collector):
         try:
             with self.engine.connect() as conn:
                 stores = conn.execute(_STORES).all()
-                parked: dict[int, int] = dict(conn.execute(_PARKED).tuples().all())
-                replenishments: dict[str, int] = dict(conn.execute(_REPLENISHMENTS).tuples().all())
+                parked: dict[int, int] = {row[0]: row[1] for row in conn.execute(_PARKED)}
+                replenishments: dict[str, int] = {row[0]: row[1] for row in conn.execute(_REPLENISHMENTS)}
                 connections = conn.execute(_CONNECTIONS).all()
         except Exception:  # noqa: BLE001 - a scrape must answer even when the database is down
             log.warning("metrics: the database could not be read", exc_info=True)
