@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal(1)
@@ -13,13 +14,15 @@ def round_half_up(value: Decimal | int | str) -> int:
     Half up means away from zero on an exact half: 0.5 -> 1, -0.5 -> -1, as a
     cash register and the tax authorities do.
     """
-    if isinstance(value, float):  # pragma: no cover - guarded by type, kept for safety
+    if isinstance(value, float):
         raise TypeError("money must never be a float")
     return int(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def percent_of(cents: int, percent: Decimal | int | str) -> int:
     """``percent`` % of ``cents``, rounded half up to the cent."""
+    if isinstance(cents, float) or isinstance(percent, float):
+        raise TypeError("money must never be a float")
     return round_half_up(Decimal(cents) * Decimal(percent) / Decimal(100))
 
 
@@ -37,14 +40,18 @@ def decimal_amount(cents: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
+# ASCII digits only ("²" and "٣" are digits to Python), no exponent, at most 15 whole digits.
+_AMOUNT = re.compile(r"-?[0-9]{1,15}(\.[0-9]*)?|-?\.[0-9]+")
+
+
 def parse_amount(text: str) -> int:
-    """'12.34' -> 1234. Refuses more than two decimals and anything not a number."""
+    """'12.34' -> 1234. Refuses more than two decimals and anything not a plain number."""
+    if not isinstance(text, str) or not _AMOUNT.fullmatch(text.strip()):
+        raise ValueError(f"not an amount: {text!r}")
     try:
         value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError) as exc:
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
         raise ValueError(f"not an amount: {text!r}") from exc
-    if not value.is_finite():
-        raise ValueError(f"not an amount: {text!r}")
     cents = value * 100
     if cents != cents.to_integral_value():
         raise ValueError(f"amount has more than two decimals: {text!r}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -26,8 +26,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.clock import business_date, business_day_bounds, utcnow, zone
-from common.taxes import compute_taxes
+from common.money import percent_of
+from common.pricing import (
+    PricedLine,
+    cash_needed,
+    change_due,
+    price_sale,
+    refund_line,
+    refund_tenders,
+)
 
+from .ingest.apply import apply_event, move_store_stock
+from .ingest.batch import apply_sales
 from .models import Product, Sale, Store
 
 NAMESPACE = uuid.UUID("6f1c4e5a-2b7d-4c1e-9a3f-0c0fee5a1e00")
@@ -59,40 +69,43 @@ def sale_payload(
     tenders: Sequence[str] = ("card",),
     sale_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    """A sale event payload as a store pushes it (loaded form: UUIDs, dates, datetimes)."""
-    lines: list[dict[str, Any]] = []
-    for n, item in enumerate(items, start=1):
-        net = item.qty * item.unit_price_cents - item.discount_cents
-        lines.append(
-            {
-                "line_no": n,
-                "sku": item.sku,
-                "name": item.name,
-                "qty": item.qty,
-                "unit_price_cents": item.unit_price_cents,
-                "discount_cents": item.discount_cents,
-                "net_cents": net,
-                "tax_class": item.tax_class,
-            }
-        )
-    subtotal = sum(line["net_cents"] for line in lines)
-    taxes = compute_taxes((line["tax_class"], line["net_cents"]) for line in lines).by_tax
-    tax = sum(taxes.values())
-    total = subtotal + tax
+    """A sale event payload as a store pushes it (loaded form: UUIDs, dates, datetimes), priced by
+    ``common.pricing`` as the store prices it (each line carries its share of the taxes)."""
+    priced = price_sale(
+        [
+            PricedLine(n, item.sku, item.name, item.qty, item.unit_price_cents, item.tax_class, None,
+                       item.discount_cents)
+            for n, item in enumerate(items, start=1)
+        ]
+    )
+    lines: list[dict[str, Any]] = [
+        {
+            "line_no": line.line_no,
+            "sku": line.sku,
+            "name": line.name,
+            "qty": line.qty,
+            "unit_price_cents": line.unit_price_cents,
+            "discount_cents": line.discount_cents,
+            "net_cents": line.net_cents,
+            "tax_class": line.tax_class,
+            "tax_cents": line.tax_cents,
+            "taxes": dict(line.taxes),
+        }
+        for line in priced.lines
+    ]
+    total = priced.total_cents
     payments: list[dict[str, Any]] = []
-    change = 0
     if len(tenders) == 1 and tenders[0] == "cash":
         tendered = -(-total // 500) * 500  # rounded up to the next $5 note
-        payments = [{"tender": "cash", "amount_cents": tendered}]
-        change = tendered - total
+        payments = [{"tender": "cash", "amount_cents": tendered}] if tendered else []
     elif len(tenders) == 1:
-        payments = [{"tender": tenders[0], "amount_cents": total}]
+        payments = [{"tender": tenders[0], "amount_cents": total}] if total else []
     else:
         cash = min(total, 2000)
-        payments = [
-            {"tender": "cash", "amount_cents": cash},
-            {"tender": "card", "amount_cents": total - cash},
-        ]
+        payments = [{"tender": "cash", "amount_cents": cash}] if cash else []
+        if cash_needed(total, cash):
+            payments.append({"tender": "card", "amount_cents": cash_needed(total, cash)})
+    paid = sum(payment["amount_cents"] for payment in payments)
     return {
         "id": sale_id or uuid.uuid4(),
         "receipt_number": receipt_number,
@@ -101,12 +114,12 @@ def sale_payload(
         "occurred_at": occurred_at,
         "business_date": business_date(occurred_at, timezone),
         "needs_count": False,
-        "subtotal_cents": subtotal,
-        "discount_cents": sum(item.discount_cents for item in items),
-        "tax_cents": tax,
-        "taxes": taxes,
+        "subtotal_cents": priced.subtotal_cents,
+        "discount_cents": priced.discount_cents,
+        "tax_cents": priced.tax_cents,
+        "taxes": dict(priced.taxes),
         "total_cents": total,
-        "change_cents": change,
+        "change_cents": change_due(total, paid),
         "lines": lines,
         "payments": payments,
     }
@@ -119,19 +132,27 @@ def return_payload(
     timezone: str = "America/Montreal",
     cashier: str = "cashier",
     return_id: uuid.UUID | None = None,
+    already: Mapping[int, int] | None = None,
 ) -> dict[str, Any]:
-    """A return of ``(line_no, qty)`` pairs of a sale payload (pro rata of each line's net)."""
+    """A return of ``(line_no, qty)`` pairs of a sale payload, refunding each line's share of its
+    net and taxes as the store does (``common.pricing.refund_line``, half up, cumulative over
+    the ``already`` returned units of each line)."""
     by_no = {line["line_no"]: line for line in sale["lines"]}
+    already = already or {}
     lines = []
+    taxes: dict[str, int] = {}
     for line_no, qty in returned:
         line = by_no[line_no]
-        net = line["net_cents"] * qty // line["qty"] if qty != line["qty"] else line["net_cents"]
-        tax = compute_taxes([(line["tax_class"], net)]).total_cents
+        share = refund_line(line["net_cents"], line["taxes"], line["qty"], already.get(line_no, 0), qty)
+        for name, amount in share.taxes.items():
+            taxes[name] = taxes.get(name, 0) + amount
         lines.append(
-            {"sale_line_no": line_no, "sku": line["sku"], "qty": qty, "net_cents": net, "tax_cents": tax}
+            {"sale_line_no": line_no, "sku": line["sku"], "qty": qty, "net_cents": share.net_cents,
+             "tax_cents": share.tax_cents}
         )
     subtotal = sum(line["net_cents"] for line in lines)
     tax = sum(line["tax_cents"] for line in lines)
+    card_paid = sum(p["amount_cents"] for p in sale["payments"] if p["tender"] == "card")
     return {
         "id": return_id or uuid.uuid4(),
         "sale_id": sale["id"],
@@ -142,10 +163,10 @@ def return_payload(
         "business_date": business_date(occurred_at, timezone),
         "subtotal_cents": subtotal,
         "tax_cents": tax,
-        "taxes": {},
+        "taxes": taxes,
         "refund_cents": subtotal + tax,
         "lines": lines,
-        "refunds": [{"tender": "card", "amount_cents": subtotal + tax}],
+        "refunds": refund_tenders(subtotal + tax, card_paid, 0),
     }
 
 
@@ -157,8 +178,6 @@ def apply(
     event_id: uuid.UUID | None = None,
 ) -> None:
     """Apply one event through the ingest path (what a push does; a pushed event has its ``event_id``)."""
-    from .ingest.apply import apply_event
-
     apply_event(session, store_id, event_type, payload, event_id=event_id, occurred_at=payload["occurred_at"])
 
 
@@ -218,8 +237,6 @@ def _basket(rng: random.Random, catalog: list[Product], weights: list[float]) ->
         qty = rng.choices([1, 2, 3, 4], weights=[70, 20, 7, 3])[0]
         discount = 0
         if rng.random() < DISCOUNT_RATE:
-            from common.money import percent_of
-
             discount = percent_of(qty * product.price_cents, rng.choice([10, 15, 20]))
         items.append(Item.of(product, qty, discount))
     return items
@@ -244,9 +261,6 @@ def generate_history(
     """
     if days < 1:
         return {"sales": 0, "returns": 0, "skipped": 0}
-    from .ingest.apply import move_store_stock
-    from .ingest.batch import apply_sales
-
     now = now or utcnow()
     stores = list(session.scalars(select(Store).where(Store.active.is_(True)).order_by(Store.id)))
     if store_ids is not None:

@@ -3,7 +3,7 @@
 Amounts: each sale line keeps its net amount and its share of each tax. A
 return of ``r`` more units of a line, after ``p`` were already returned,
 refunds ``round(amount x (p + r) / sold) - round(amount x p / sold)`` of each
-(cumulative rounding), so returning a line in several parts refunds exactly
+(cumulative rounding, ``common.pricing.refund_line``), so returning a line in several parts refunds exactly
 what was charged for it.
 
 Refund tender: back to the card first, up to what was paid by card and not
@@ -23,11 +23,12 @@ import sqlite_utils
 from common.clock import business_date, isoformat_z, utcnow
 from common.errors import NotFound, ValidationFailed
 from common.ids import new_id
+from common.limits import QTY_MIN
+from common.pricing import refund_line, refund_tenders
 
 from .. import monitoring, outbox
 from ..auth.operations import Staff
 from ..db import immediate
-from ..sales.pricing import refund_share
 from ..settings import StoreSettings
 from ..stock.ledger import move_stock
 
@@ -62,11 +63,11 @@ def _allocate_lines(
     by_no = {line["line_no"]: line for line in sale_lines}
     for index, item in enumerate(wanted):
         qty = item.get("qty")
-        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty < QTY_MIN:
             raise ValidationFailed(
-                f"Line {index + 1}: the quantity to return must be at least 1.",
+                f"Line {index + 1}: the quantity to return must be at least {QTY_MIN}.",
                 code="invalid_quantity",
-                errors={f"lines.{index}.qty": ["must be at least 1"]},
+                errors={f"lines.{index}.qty": [f"must be at least {QTY_MIN}"]},
             )
         line_no = item.get("line_no")
         sku = item.get("sku")
@@ -151,11 +152,8 @@ def record_return(
             qty = take.get(line["line_no"])
             if not qty:
                 continue
-            net = refund_share(line["net_cents"], line["qty"], line["returned"], qty)
-            line_taxes = {
-                name: refund_share(amount, line["qty"], line["returned"], qty)
-                for name, amount in line["taxes"].items()
-            }
+            share = refund_line(line["net_cents"], line["taxes"], line["qty"], line["returned"], qty)
+            net, line_taxes = share.net_cents, share.taxes
             for name, amount in line_taxes.items():
                 taxes[name] = taxes.get(name, 0) + amount
             out_lines.append(
@@ -227,13 +225,7 @@ def _refund_tenders(conn: Any, sale_id: str, refund: int) -> list[dict[str, Any]
         " JOIN returns r ON r.id = rr.return_id WHERE r.sale_id = ? AND rr.tender = 'card'",
         (sale_id,),
     ).fetchone()[0]
-    card = min(refund, max(card_paid - card_refunded, 0))
-    out = []
-    if card:
-        out.append({"tender": "card", "amount_cents": card})
-    if refund - card:
-        out.append({"tender": "cash", "amount_cents": refund - card})
-    return out
+    return refund_tenders(refund, card_paid, card_refunded)
 
 
 def returns_of_sale(db: sqlite_utils.Database, sale_id: str) -> list[dict[str, Any]]:

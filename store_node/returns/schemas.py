@@ -6,14 +6,17 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from common.limits import LINES_MAX, LINES_MIN, QTY_MAX, QTY_MIN, SKU_MAX
+
 
 class ReturnLineArgs(Schema):
-    sku = fields.String(validate=validate.Length(min=1, max=64))
-    line_no = fields.Integer(strict=True, validate=validate.Range(min=1),
+    sku = fields.String(validate=validate.Length(min=1, max=SKU_MAX))
+    line_no = fields.Integer(strict=True, validate=validate.Range(min=1, max=LINES_MAX),
                              metadata={"description": "the sale line, when a SKU is on several"})
     qty = fields.Integer(required=True, strict=True,
-                         validate=validate.Range(min=1, max=10_000,
-                                                 error="The quantity must be between 1 and 10000."))
+                         validate=validate.Range(min=QTY_MIN, max=QTY_MAX,
+                                                 error=f"The quantity must be between {QTY_MIN}"
+                                                       f" and {QTY_MAX}."))
 
     @validates_schema
     def names_a_line(self, data: dict[str, Any], **_: Any) -> None:
@@ -25,7 +28,7 @@ class ReturnArgs(Schema):
     sale_id = fields.String(validate=validate.Length(min=1, max=64))
     receipt_number = fields.String(validate=validate.Length(min=1, max=32))
     lines = fields.List(fields.Nested(ReturnLineArgs), required=True,
-                        validate=validate.Length(min=1, max=200))
+                        validate=validate.Length(min=LINES_MIN, max=LINES_MAX))
 
     @validates_schema
     def names_a_sale(self, data: dict[str, Any], **_: Any) -> None:

@@ -9,7 +9,7 @@ even with several tills selling at once, and a refused sale uses none.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,17 @@ import sqlite_utils
 from common.clock import business_date, isoformat_z, utcnow
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.ids import new_id
+from common.limits import LINES_MAX, QTY_MAX, QTY_MIN
+from common.pricing import (
+    PricedLine,
+    PricedSale,
+    discount_over_limit,
+    line_discount,
+    line_gross,
+    price_sale,
+    settle,
+    short_stock,
+)
 from common.taxes import TaxTable
 
 from .. import monitoring, outbox
@@ -26,15 +37,6 @@ from ..auth.operations import Staff
 from ..db import immediate
 from ..settings import StoreSettings
 from ..stock.ledger import move_stock
-from .pricing import (
-    MAX_LINES,
-    MAX_QTY_PER_LINE,
-    PricedLine,
-    PricedSale,
-    line_discount,
-    price_sale,
-    settle,
-)
 
 
 @dataclass(frozen=True)
@@ -49,18 +51,69 @@ class SellingRules:
 def check_line_shape(index: int, line: Mapping[str, Any]) -> None:
     qty = line.get("qty")
     where = f"lines.{index}.qty"
-    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty < QTY_MIN:
         raise ValidationFailed(
-            f"Line {index + 1}: the quantity must be at least 1.",
+            f"Line {index + 1}: the quantity must be at least {QTY_MIN}.",
             code="invalid_quantity",
-            errors={where: ["must be a whole number of at least 1"]},
+            errors={where: [f"must be a whole number of at least {QTY_MIN}"]},
         )
-    if qty > MAX_QTY_PER_LINE:
+    if qty > QTY_MAX:
         raise ValidationFailed(
-            f"Line {index + 1}: {qty} units is more than the {MAX_QTY_PER_LINE:,} allowed on a line.",
+            f"Line {index + 1}: {qty} units is more than the {QTY_MAX:,} allowed on a line.",
             code="invalid_quantity",
-            errors={where: [f"must be at most {MAX_QTY_PER_LINE}"]},
+            errors={where: [f"must be at most {QTY_MAX}"]},
         )
+
+
+def catalog_rows(conn: Any, skus: Iterable[str]) -> dict[str, Any]:
+    """The local catalog's rows (sku, name, price_cents, tax_class, active, on_hand) of ``skus``."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    marks = ",".join("?" * len(wanted))
+    rows = conn.execute(
+        "SELECT p.sku, p.name, p.price_cents, p.tax_class, p.active, coalesce(s.on_hand, 0) AS on_hand"
+        f" FROM products p LEFT JOIN stock s ON s.sku = p.sku WHERE p.sku IN ({marks})",
+        wanted,
+    ).fetchall()
+    return {row[0]: row for row in rows}
+
+
+def product_problem(index: int, sku: str, product: Any) -> ValidationFailed | None:
+    """Why the product of a line cannot be sold (unknown, inactive), or None."""
+    if product is None:
+        return ValidationFailed(
+            f"Unknown product {sku!r}.",
+            code="unknown_product",
+            errors={f"lines.{index}.sku": [f"no product {sku}"]},
+        )
+    if not product[4]:
+        return ValidationFailed(
+            f"{product[1]} ({sku}) is no longer sold.",
+            code="product_inactive",
+            errors={f"lines.{index}.sku": ["inactive product"]},
+        )
+    return None
+
+
+def priced_line(index: int, line: Mapping[str, Any], product: Any) -> PricedLine:
+    """One requested line priced at the product's current price (``common.pricing``)."""
+    qty = int(line["qty"])
+    percent = line.get("discount_percent")
+    percent_value = Decimal(str(percent)) if percent is not None else None
+    discount = line_discount(
+        line_gross(qty, product[2]), percent_value, line.get("discount_cents"), f"lines.{index}"
+    )
+    return PricedLine(
+        line_no=index + 1,
+        sku=str(line["sku"]),
+        name=product[1],
+        qty=qty,
+        unit_price_cents=product[2],
+        tax_class=product[3],
+        discount_percent=percent_value,
+        discount_cents=discount,
+    )
 
 
 def price_lines(
@@ -72,59 +125,22 @@ def price_lines(
     """
     if not lines:
         raise ValidationFailed("A sale needs at least one line.", errors={"lines": ["empty"]})
-    if len(lines) > MAX_LINES:
+    if len(lines) > LINES_MAX:
         raise ValidationFailed(
-            f"A sale has at most {MAX_LINES} lines ({len(lines)} given).",
+            f"A sale has at most {LINES_MAX} lines ({len(lines)} given).",
             code="too_many_lines",
-            errors={"lines": [f"at most {MAX_LINES} lines"]},
+            errors={"lines": [f"at most {LINES_MAX} lines"]},
         )
     for index, line in enumerate(lines):
         check_line_shape(index, line)
-    skus = sorted({str(line["sku"]) for line in lines})
-    marks = ",".join("?" * len(skus))
-    rows = conn.execute(
-        "SELECT p.sku, p.name, p.price_cents, p.tax_class, p.active, coalesce(s.on_hand, 0)"
-        f" FROM products p LEFT JOIN stock s ON s.sku = p.sku WHERE p.sku IN ({marks})",
-        skus,
-    ).fetchall()
-    products = {row[0]: row for row in rows}
+    products = catalog_rows(conn, (str(line["sku"]) for line in lines))
     priced: list[PricedLine] = []
     for index, line in enumerate(lines):
-        sku = str(line["sku"])
-        product = products.get(sku)
-        if product is None:
-            raise ValidationFailed(
-                f"Unknown product {sku!r}.",
-                code="unknown_product",
-                errors={f"lines.{index}.sku": [f"no product {sku}"]},
-            )
-        if not product[4]:
-            raise ValidationFailed(
-                f"{product[1]} ({sku}) is no longer sold.",
-                code="product_inactive",
-                errors={f"lines.{index}.sku": ["inactive product"]},
-            )
-        qty = int(line["qty"])
-        gross = product[2] * qty
-        percent = line.get("discount_percent")
-        discount = line_discount(
-            gross,
-            Decimal(str(percent)) if percent is not None else None,
-            line.get("discount_cents"),
-            f"lines.{index}",
-        )
-        priced.append(
-            PricedLine(
-                line_no=index + 1,
-                sku=sku,
-                name=product[1],
-                qty=qty,
-                unit_price_cents=product[2],
-                tax_class=product[3],
-                discount_percent=Decimal(str(percent)) if percent is not None else None,
-                discount_cents=discount,
-            )
-        )
+        product = products.get(str(line["sku"]))
+        problem = product_problem(index, str(line["sku"]), product)
+        if problem is not None:
+            raise problem
+        priced.append(priced_line(index, line, product))
     return priced, {sku: row[5] for sku, row in products.items()}
 
 
@@ -132,17 +148,13 @@ def needs_approval(staff: Staff, sale: PricedSale, limit_percent: Decimal) -> li
     """Line numbers whose discount is beyond what this staff member may give alone."""
     if staff.at_least("store_manager"):
         return []
-    return [line.line_no for line in sale.lines if line.discount_fraction_exceeds(limit_percent)]
+    return discount_over_limit(sale, limit_percent)
 
 
 def check_stock(lines: list[PricedLine], on_hand: dict[str, int], allow_oversell: bool) -> bool:
     """Refuse selling beyond local stock unless allowed; returns whether a count is needed."""
-    wanted: dict[str, int] = {}
-    names: dict[str, str] = {}
-    for line in lines:
-        wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
-        names[line.sku] = line.name
-    short = {sku: qty for sku, qty in wanted.items() if qty > on_hand.get(sku, 0)}
+    names = {line.sku: line.name for line in lines}
+    short = short_stock(lines, on_hand)
     if not short:
         return False
     if allow_oversell:

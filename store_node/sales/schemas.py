@@ -6,24 +6,41 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .pricing import MAX_LINES, MAX_QTY_PER_LINE, TENDERS
+from common.limits import (
+    DISCOUNT_PERCENT_MAX,
+    LINES_MAX,
+    LINES_MIN,
+    PAYMENT_MAX_CENTS,
+    PAYMENT_MIN_CENTS,
+    PAYMENTS_MAX,
+    QTY_MAX,
+    QTY_MIN,
+    SKU_MAX,
+    TEXT_MAX,
+    UNIT_PRICE_MAX_CENTS,
+)
+from common.pricing import TENDERS
 
 
 class SaleLineArgs(Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=SKU_MAX))
     qty = fields.Integer(
         required=True,
         strict=True,
         validate=validate.Range(
-            min=1, max=MAX_QTY_PER_LINE,
-            error=f"The quantity must be between 1 and {MAX_QTY_PER_LINE}.",
+            min=QTY_MIN, max=QTY_MAX,
+            error=f"The quantity must be between {QTY_MIN} and {QTY_MAX}.",
         ),
     )
+    # A number in the OpenAPI document (``as_string=False``), kept exact as a Decimal.
     discount_percent = fields.Decimal(
-        allow_none=True, validate=validate.Range(min=0, max=100), allow_nan=False
+        allow_none=True, allow_nan=False,
+        validate=validate.Range(min=0, max=DISCOUNT_PERCENT_MAX),
+        metadata={"type": "number", "minimum": 0, "maximum": DISCOUNT_PERCENT_MAX},
     )
     discount_cents = fields.Integer(
-        allow_none=True, strict=True, validate=validate.Range(min=0)
+        allow_none=True, strict=True, validate=validate.Range(min=0, max=QTY_MAX * UNIT_PRICE_MAX_CENTS),
+        metadata={"description": "at most the line amount (qty x unit price)"},
     )
 
     @validates_schema
@@ -39,23 +56,27 @@ class PaymentArgs(Schema):
         validate=validate.OneOf(TENDERS, error="Unknown tender: use cash or card."),
     )
     amount_cents = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=100_000_000_000)
+        required=True, strict=True,
+        validate=validate.Range(
+            min=PAYMENT_MIN_CENTS, max=PAYMENT_MAX_CENTS,
+            error=f"A payment is between {PAYMENT_MIN_CENTS} and {PAYMENT_MAX_CENTS} cents.",
+        ),
     )
 
 
 class CredentialsArgs(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    username = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
     password = fields.String(required=True, validate=validate.Length(max=1024))
 
 
 class SaleArgs(Schema):
     lines = fields.List(
         fields.Nested(SaleLineArgs), required=True,
-        validate=validate.Length(min=1, max=MAX_LINES,
-                                 error=f"A sale has between 1 and {MAX_LINES} lines."),
+        validate=validate.Length(min=LINES_MIN, max=LINES_MAX,
+                                 error=f"A sale has between {LINES_MIN} and {LINES_MAX} lines."),
     )
     payments = fields.List(
-        fields.Nested(PaymentArgs), load_default=list, validate=validate.Length(max=20)
+        fields.Nested(PaymentArgs), load_default=list, validate=validate.Length(max=PAYMENTS_MAX)
     )
     approver = fields.Nested(CredentialsArgs, allow_none=True, load_default=None,
                              metadata={"description": "a store manager's credentials, for "

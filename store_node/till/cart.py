@@ -2,7 +2,7 @@
 
 A cart is a list of ``{sku, qty, discount_percent?, discount_cents?}``; prices
 come from the local catalog each time it is shown, with the same arithmetic
-as the sale (``sales.pricing``), so the screen shows what the sale records.
+as the sale (``common.pricing``, through ``sales.operations``), so the screen shows what the sale records.
 """
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ import sqlite_utils
 
 from common.clock import isoformat_z, utcnow
 from common.errors import ValidationFailed
-from common.money import parse_amount, percent_of
+from common.limits import DISCOUNT_PERCENT_MAX, LINES_MAX, QTY_MAX, parse_ascii_int
+from common.money import parse_amount
+from common.pricing import PricedLine, PricedSale, line_gross, price_sale, short_stock
 from common.taxes import TaxTable
 
-from ..sales.pricing import MAX_LINES, MAX_QTY_PER_LINE, PricedLine, PricedSale, price_sale
+from ..sales.operations import catalog_rows, priced_line, product_problem
+
+PRODUCT_PROBLEMS = {"unknown_product": "unknown product", "product_inactive": "no longer sold"}
 
 
 @dataclass
@@ -62,10 +66,10 @@ def add(cart: Cart, sku: str, qty: int = 1) -> None:
     """Add units of a product; merges into an undiscounted line of the same SKU."""
     for line in cart.lines:
         if line["sku"] == sku and not line.get("discount_percent") and not line.get("discount_cents"):
-            line["qty"] = min(line["qty"] + qty, MAX_QTY_PER_LINE)
+            line["qty"] = min(line["qty"] + qty, QTY_MAX)
             return
-    if len(cart.lines) >= MAX_LINES:
-        raise ValidationFailed(f"A sale has at most {MAX_LINES} lines.", code="too_many_lines")
+    if len(cart.lines) >= LINES_MAX:
+        raise ValidationFailed(f"A sale has at most {LINES_MAX} lines.", code="too_many_lines")
     cart.lines.append({"sku": sku, "qty": qty})
 
 
@@ -77,13 +81,12 @@ def line_at(cart: Cart, index: int) -> dict[str, Any]:
 
 def set_qty(cart: Cart, index: int, text: str) -> None:
     line = line_at(cart, index)
-    try:
-        qty = int(str(text).strip())
-    except ValueError as exc:
-        raise ValidationFailed("Type a whole number of units.", code="invalid_quantity") from exc
-    if qty < 0 or qty > MAX_QTY_PER_LINE:
+    qty = parse_ascii_int(str(text))
+    if qty is None:
+        raise ValidationFailed("Type a whole number of units.", code="invalid_quantity")
+    if qty < 0 or qty > QTY_MAX:
         raise ValidationFailed(
-            f"A line holds between 1 and {MAX_QTY_PER_LINE:,} units.", code="invalid_quantity"
+            f"A line holds between 1 and {QTY_MAX:,} units.", code="invalid_quantity"
         )
     if qty == 0:
         cart.lines.pop(index)
@@ -106,8 +109,11 @@ def set_discount(cart: Cart, index: int, text: str) -> None:
         return
     try:
         if text.endswith("%"):
-            percent = Decimal(text[:-1].strip())
-            if not percent.is_finite() or percent < 0 or percent > 100:
+            number = text[:-1].strip()
+            if not number.isascii() or len(number) > 10:
+                raise ValueError
+            percent = Decimal(number)
+            if not percent.is_finite() or percent < 0 or percent > DISCOUNT_PERCENT_MAX:
                 raise ValueError
             line["discount_percent"] = str(percent)
         else:
@@ -129,46 +135,30 @@ class PricedCart:
 
 
 def price(db: sqlite_utils.Database, cart: Cart, taxes: TaxTable) -> PricedCart:
-    """Price the cart for display; lines that cannot be sold are shown with a problem."""
-    skus = sorted({line["sku"] for line in cart.lines})
-    products: dict[str, tuple] = {}
-    if skus:
-        marks = ",".join("?" * len(skus))
-        for row in db.conn.execute(
-            "SELECT p.sku, p.name, p.price_cents, p.tax_class, p.active, coalesce(s.on_hand, 0)"
-            f" FROM products p LEFT JOIN stock s ON s.sku = p.sku WHERE p.sku IN ({marks})",
-            skus,
-        ):
-            products[row[0]] = row
+    """Price the cart for display with the sale's own functions; lines that cannot be sold are
+    shown with a problem instead of refusing the whole cart."""
+    products = catalog_rows(db.conn, (line["sku"] for line in cart.lines))
     lines: list[PricedLine] = []
     problems: dict[int, str] = {}
-    wanted: dict[str, int] = {}
     for index, item in enumerate(cart.lines):
         product = products.get(item["sku"])
+        problem = product_problem(index, item["sku"], product)
+        if problem is not None:
+            problems[index] = PRODUCT_PROBLEMS.get(problem.code, problem.message)
         if product is None:
-            problems[index] = "unknown product"
             product = (item["sku"], item["sku"], 0, "standard", 0, 0)
-        elif not product[4]:
-            problems[index] = "no longer sold"
-        gross = product[2] * item["qty"]
-        percent = item.get("discount_percent")
-        if percent is not None:
-            discount = percent_of(gross, Decimal(percent))
-        else:
-            discount = int(item.get("discount_cents") or 0)
-            if discount > gross:
-                problems[index] = "discount larger than the line"
-                discount = gross
-        lines.append(PricedLine(
-            line_no=index + 1, sku=item["sku"], name=product[1], qty=item["qty"],
-            unit_price_cents=product[2], tax_class=product[3],
-            discount_percent=Decimal(percent) if percent is not None else None,
-            discount_cents=discount,
-        ))
-        wanted[item["sku"]] = wanted.get(item["sku"], 0) + item["qty"]
+        try:
+            line = priced_line(index, item, product)
+        except ValidationFailed:
+            problems[index] = "discount larger than the line"
+            line = priced_line(
+                index, {"sku": item["sku"], "qty": item["qty"],
+                        "discount_cents": line_gross(item["qty"], product[2])}, product,
+            )
+        lines.append(line)
     stock = {sku: row[5] for sku, row in products.items()}
+    short = short_stock(lines, stock)
     for index, item in enumerate(cart.lines):
-        left = stock.get(item["sku"], 0)
-        if index not in problems and wanted[item["sku"]] > left:
-            problems[index] = f"only {max(left, 0)} in stock"
+        if index not in problems and item["sku"] in short:
+            problems[index] = f"only {max(stock.get(item['sku'], 0), 0)} in stock"
     return PricedCart(sale=price_sale(lines, taxes), stock=stock, problems=problems)

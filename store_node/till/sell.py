@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 
 from common.errors import ComptoirError, NotFound, ValidationFailed
-from common.money import parse_amount
+from common.limits import PAYMENT_MAX_CENTS, PAYMENT_MIN_CENTS, QTY_MAX, QTY_MIN, parse_ascii_int
+from common.money import format_cents, parse_amount
+from common.pricing import cash_needed
 
 from ..catalog.queries import find, search
 from ..node import current_node, get_db, store_settings
 from ..reports.queries import daily
 from ..sales.api import check_approver
-from ..sales.operations import find_sale, record_sale, sales_of_day
+from ..sales.operations import find_sale, needs_approval, record_sale, sales_of_day
 from . import cart as carts
 from .pages import current_staff, login_required, page, today
 
@@ -31,11 +34,7 @@ def current_cart() -> carts.Cart:
 def render_cart(cart: carts.Cart, **context: Any) -> str:
     node = current_node()
     priced = carts.price(get_db(), cart, node.taxes)
-    staff = current_staff()
-    over_limit = [] if staff.at_least("store_manager") else [
-        line.line_no for line in priced.sale.lines
-        if line.discount_fraction_exceeds(node.discount_limit)
-    ]
+    over_limit = needs_approval(current_staff(), priced.sale, node.discount_limit)
     return render_template(
         "sales/_cart.html", cart=cart, priced=priced, over_limit=over_limit,
         discount_limit=node.discount_limit, htmx=bool(request.headers.get("HX-Request")),
@@ -76,8 +75,14 @@ def scan() -> Any:
     qty = 1
     if "*" in code:  # "3*0628000000017": three of them
         count, _, rest = code.partition("*")
-        if count.strip().isdigit() and rest.strip():
-            qty, code = max(1, min(int(count), 10_000)), rest.strip()
+        wanted = parse_ascii_int(count)
+        if rest.strip() and any(char.isdigit() for char in count):
+            if wanted is None or not QTY_MIN <= wanted <= QTY_MAX:
+                return cart_response(
+                    cart, error=f"“{count.strip()}*” is not a quantity: type {QTY_MIN} to {QTY_MAX:,}"
+                    " before the *."
+                )
+            qty, code = wanted, rest.strip()
     product = find(get_db(), code)
     if product is None:
         matches = search(get_db(), code, page_size=12, active_only=True)["items"]
@@ -151,6 +156,12 @@ def _amount(field: str, label: str) -> int | None:
                                code="invalid_amount") from exc
     if cents <= 0:
         raise ValidationFailed(f"The {label} amount must be more than zero.", code="invalid_amount")
+    if not PAYMENT_MIN_CENTS <= cents <= PAYMENT_MAX_CENTS:
+        raise ValidationFailed(
+            f"The {label} amount is between {format_cents(PAYMENT_MIN_CENTS)} and"
+            f" {format_cents(PAYMENT_MAX_CENTS)} for one payment.",
+            code="invalid_amount",
+        )
     return cents
 
 
@@ -167,7 +178,7 @@ def payments_from_form(total: int) -> list[dict[str, Any]]:
             raise ValidationFailed("Type the card part of the split payment.",
                                    code="insufficient_payment")
         if cash is None:
-            cash = max(total - card, 0)
+            cash = cash_needed(total, card)
         payments = [{"tender": "card", "amount_cents": card}]
         if cash:
             payments.append({"tender": "cash", "amount_cents": cash})
@@ -217,8 +228,6 @@ def receipt(ref: str) -> Any:
 def sales_list() -> Any:
     day = request.args.get("date") or today()
     try:
-        from datetime import date
-
         date.fromisoformat(day)
     except ValueError:
         return page("sales/list.html", sales=[], day=today(),

@@ -7,7 +7,7 @@ from typing import Any
 
 from common.clock import business_date, isoformat_z
 from common.ids import new_id
-from common.taxes import compute_taxes
+from common.pricing import PricedLine, price_sale, refund_line
 
 
 class EventMaker:
@@ -19,6 +19,7 @@ class EventMaker:
         self.timezone = timezone
         self.seq = 0
         self.receipt = 0
+        self.line_taxes: dict[str, dict[int, dict[str, int]]] = {}
 
     def _envelope(self, event_type: str, payload: dict[str, Any], occurred_at: datetime) -> dict[str, Any]:
         self.seq += 1
@@ -38,27 +39,30 @@ class EventMaker:
         discount: int = 0,
         **extra: Any,
     ) -> dict[str, Any]:
-        """``lines``: (sku, qty, unit_price_cents)."""
+        """``lines``: (sku, qty, unit_price_cents); priced by ``common.pricing`` as a store prices them."""
         at = at or datetime.now(UTC)
         self.receipt += 1
-        wire_lines = []
-        for n, (sku, qty, price) in enumerate(lines, start=1):
-            line_discount = discount if n == 1 else 0
-            wire_lines.append(
-                {
-                    "line_no": n,
-                    "sku": sku,
-                    "name": sku,
-                    "qty": qty,
-                    "unit_price_cents": price,
-                    "discount_cents": line_discount,
-                    "net_cents": qty * price - line_discount,
-                    "tax_class": tax_class,
-                }
-            )
-        subtotal = sum(line["net_cents"] for line in wire_lines)
-        taxes = compute_taxes([(tax_class, subtotal)]).by_tax
-        tax = sum(taxes.values())
+        priced = price_sale(
+            [
+                PricedLine(n, sku, sku, qty, price, tax_class, None, discount if n == 1 else 0)
+                for n, (sku, qty, price) in enumerate(lines, start=1)
+            ]
+        )
+        wire_lines = [
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "name": line.name,
+                "qty": line.qty,
+                "unit_price_cents": line.unit_price_cents,
+                "discount_cents": line.discount_cents,
+                "net_cents": line.net_cents,
+                "tax_class": line.tax_class,
+                "tax_cents": line.tax_cents,
+            }
+            for line in priced.lines
+        ]
+        total = priced.total_cents
         payload = {
             "id": new_id(),
             "receipt_number": f"{self.code}-{self.receipt:06d}",
@@ -67,27 +71,30 @@ class EventMaker:
             "occurred_at": isoformat_z(at),
             "business_date": business_date(at, self.timezone).isoformat(),
             "needs_count": False,
-            "subtotal_cents": subtotal,
-            "discount_cents": discount,
-            "tax_cents": tax,
-            "taxes": taxes,
-            "total_cents": subtotal + tax,
+            "subtotal_cents": priced.subtotal_cents,
+            "discount_cents": priced.discount_cents,
+            "tax_cents": priced.tax_cents,
+            "taxes": dict(priced.taxes),
+            "total_cents": total,
             "change_cents": 0,
             "lines": wire_lines,
-            "payments": [{"tender": "card", "amount_cents": subtotal + tax}],
+            "payments": [{"tender": "card", "amount_cents": total}] if total else [],
         }
         payload.update(extra)
+        self.line_taxes[payload["id"]] = {line.line_no: dict(line.taxes) for line in priced.lines}
         return self._envelope("sale", payload, at)
 
     def return_of(
-        self, sale_event: dict[str, Any], line_no: int, qty: int, at: datetime | None = None
+        self, sale_event: dict[str, Any], line_no: int, qty: int, at: datetime | None = None,
+        already: int = 0,
     ) -> dict[str, Any]:
+        """Return ``qty`` units of a line, ``already`` of them having been returned before."""
         at = at or datetime.now(UTC)
         sale = sale_event["payload"]
         line = next(line for line in sale["lines"] if line["line_no"] == line_no)
-        net = line["net_cents"] * qty // line["qty"]
-        taxes = compute_taxes([(line["tax_class"], net)]).by_tax
-        tax = sum(taxes.values())
+        taxes = self.line_taxes.get(sale["id"], {}).get(line_no, {})
+        share = refund_line(line["net_cents"], taxes, line["qty"], already, qty)
+        net, tax = share.net_cents, share.tax_cents
         payload = {
             "id": new_id(),
             "sale_id": sale["id"],
@@ -98,12 +105,12 @@ class EventMaker:
             "business_date": business_date(at, self.timezone).isoformat(),
             "subtotal_cents": net,
             "tax_cents": tax,
-            "taxes": taxes,
+            "taxes": dict(share.taxes),
             "refund_cents": net + tax,
             "lines": [
                 {"sale_line_no": line_no, "sku": line["sku"], "qty": qty, "net_cents": net, "tax_cents": tax}
             ],
-            "refunds": [{"tender": "card", "amount_cents": net + tax}],
+            "refunds": [{"tender": "card", "amount_cents": net + tax}] if net + tax else [],
         }
         return self._envelope("return", payload, at)
 

@@ -1,4 +1,4 @@
-"""Sale arithmetic in exact cents, without the database."""
+"""Sale arithmetic in exact cents (common.pricing), without the database."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from decimal import Decimal
 import pytest
 
 from common.errors import ValidationFailed
-from common.taxes import TaxTable
-from store_node.sales.pricing import (
+from common.pricing import (
     PricedLine,
     allocate,
     line_discount,
@@ -16,6 +15,7 @@ from store_node.sales.pricing import (
     refund_share,
     settle,
 )
+from common.taxes import TaxTable
 
 
 def line(no: int, price: int, qty: int = 1, tax_class: str = "standard", discount: int = 0,

@@ -1,0 +1,507 @@
+"""Sale arithmetic in integer cents, written once for the till, the store, head office and tests.
+
+Pure functions over integers (no floats in, none out: a float raises
+``TypeError``), no database. The till's cart and the store's sale price with
+them, so the screen shows what the sale records; head office checks a pushed
+sale with :func:`sale_problem`; demo history and test builders make their
+events with them.
+
+- A line's gross is ``unit price x qty``; a discount is a percentage of the
+  gross (rounded half up to the cent) or an amount, never more than the gross;
+  the line's net is gross less discount.
+- Taxes are computed once on the sale's taxable subtotal per tax class, each
+  tax rounded separately, half up (``common.taxes``). Each tax is then split
+  across the lines it applies to by largest remainder, so the lines' shares
+  add up to the sale's tax exactly: returns refund a line's share.
+- The total is subtotal + taxes. Payments: card may not exceed the total; cash
+  may (the excess is the change).
+- A partial return refunds a cumulative share of each amount of a line, so any
+  sequence of partial returns of the line gives back exactly what was paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from .errors import ValidationFailed
+from .limits import (
+    DISCOUNT_PERCENT_MAX,
+    LINES_MAX,
+    LINES_MIN,
+    PAYMENT_MAX_CENTS,
+    PAYMENT_MIN_CENTS,
+    PAYMENTS_MAX,
+    QTY_MAX,
+    QTY_MIN,
+    UNIT_PRICE_MAX_CENTS,
+)
+from .money import format_cents, percent_of, round_half_up
+from .taxes import TaxTable, compute_taxes
+
+TENDERS = ("cash", "card")
+
+
+def cents(value: Any, name: str = "amount") -> int:
+    """``value`` when it is a whole number of cents; ``TypeError`` for a float, a bool or anything else."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int number of cents, not {type(value).__name__}")
+    return value
+
+
+def _percent(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, float | bool):
+        raise TypeError("a percentage must be a Decimal, an int or a string, not a float")
+    return Decimal(value)
+
+
+# Lines -----------------------------------------------------------------------------------------
+
+
+def line_gross(qty: int, unit_price_cents: int) -> int:
+    """``qty x unit price``, in cents."""
+    return cents(qty, "qty") * cents(unit_price_cents, "unit_price_cents")
+
+
+def line_discount(
+    gross_cents: int, discount_percent: Decimal | int | str | None, discount_cents: int | None,
+    where: str = "line",
+) -> int:
+    """The discount of a line in cents (a percentage of the gross, half up, or an amount).
+
+    Raises ``ValidationFailed`` naming ``where`` for both at once, a percentage
+    outside 0..100 or an amount outside 0..gross.
+    """
+    cents(gross_cents, "gross_cents")
+    if discount_percent is not None and discount_cents is not None:
+        raise ValidationFailed(
+            "Give a line discount as a percentage or as an amount, not both.",
+            errors={where: ["discount_percent and discount_cents are exclusive"]},
+        )
+    if discount_percent is not None:
+        percent = _percent(discount_percent)
+        if not percent.is_finite() or percent < 0 or percent > DISCOUNT_PERCENT_MAX:
+            raise ValidationFailed(
+                f"A discount percentage is between 0 and {DISCOUNT_PERCENT_MAX}.",
+                code="invalid_discount",
+                errors={where: [f"discount_percent must be between 0 and {DISCOUNT_PERCENT_MAX}"]},
+            )
+        return percent_of(gross_cents, percent)
+    if discount_cents is None:
+        return 0
+    cents(discount_cents, "discount_cents")
+    if discount_cents < 0 or discount_cents > gross_cents:
+        raise ValidationFailed(
+            f"A discount of {format_cents(discount_cents)} is more than the line"
+            f" ({format_cents(gross_cents)}).",
+            code="invalid_discount",
+            errors={where: ["discount_cents must be between 0 and the line amount"]},
+        )
+    return discount_cents
+
+
+def line_net(qty: int, unit_price_cents: int, discount_cents: int = 0) -> int:
+    """What a line comes to after its discount, tax excluded."""
+    return line_gross(qty, unit_price_cents) - cents(discount_cents, "discount_cents")
+
+
+@dataclass
+class PricedLine:
+    line_no: int
+    sku: str
+    name: str
+    qty: int
+    unit_price_cents: int
+    tax_class: str
+    discount_percent: Decimal | None
+    discount_cents: int
+    taxes: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        cents(self.qty, "qty")
+        cents(self.unit_price_cents, "unit_price_cents")
+        cents(self.discount_cents, "discount_cents")
+
+    @property
+    def gross_cents(self) -> int:
+        return line_gross(self.qty, self.unit_price_cents)
+
+    @property
+    def net_cents(self) -> int:
+        return self.gross_cents - self.discount_cents
+
+    @property
+    def tax_cents(self) -> int:
+        return sum(self.taxes.values())
+
+    def discount_fraction_exceeds(self, limit_percent: Decimal | int | str) -> bool:
+        """Is this line's discount above ``limit_percent`` of its gross?"""
+        limit = _percent(limit_percent)
+        if self.discount_cents <= 0:
+            return False
+        if self.discount_percent is not None:
+            return self.discount_percent > limit
+        return Decimal(self.discount_cents) * 100 > Decimal(self.gross_cents) * limit
+
+
+@dataclass
+class PricedSale:
+    lines: list[PricedLine]
+    taxes: dict[str, int]
+
+    @property
+    def gross_cents(self) -> int:
+        return sum(line.gross_cents for line in self.lines)
+
+    @property
+    def discount_cents(self) -> int:
+        return sum(line.discount_cents for line in self.lines)
+
+    @property
+    def subtotal_cents(self) -> int:
+        """Sum of line amounts after discounts, tax excluded (what revenue counts)."""
+        return sum(line.net_cents for line in self.lines)
+
+    @property
+    def tax_cents(self) -> int:
+        return sum(self.taxes.values())
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents + self.tax_cents
+
+
+def allocate(total: int, exact_shares: Sequence[Decimal]) -> list[int]:
+    """Split ``total`` cents across shares proportional to ``exact_shares`` (largest remainder).
+
+    The result sums to ``total`` exactly; ties go to the earlier share.
+    """
+    cents(total, "total")
+    floors = [int(share.to_integral_value(rounding=ROUND_FLOOR)) for share in exact_shares]
+    remainder = total - sum(floors)
+    order = sorted(range(len(exact_shares)), key=lambda i: (-(exact_shares[i] - floors[i]), i))
+    result = list(floors)
+    if not order:
+        return result
+    step = 1 if remainder >= 0 else -1
+    index = 0
+    while remainder != 0:
+        result[order[index % len(order)]] += step
+        remainder -= step
+        index += 1
+    return result
+
+
+def price_sale(lines: list[PricedLine], table: TaxTable | None = None) -> PricedSale:
+    """Compute the sale's taxes (per class, on the taxable subtotal, half up) and each line's share."""
+    table = table or TaxTable()
+    breakdown = compute_taxes([(line.tax_class, line.net_cents) for line in lines], table)
+    for line in lines:
+        line.taxes = {}
+    for name, total in breakdown.by_tax.items():
+        exact = [
+            Decimal(line.net_cents) * table.rates.get(line.tax_class, {}).get(name, Decimal(0))
+            for line in lines
+        ]
+        for line, share in zip(lines, allocate(total, exact), strict=True):
+            if share or name in table.rates.get(line.tax_class, {}):
+                line.taxes[name] = share
+    return PricedSale(lines=lines, taxes=dict(breakdown.by_tax))
+
+
+def discount_over_limit(sale: PricedSale, limit_percent: Decimal | int | str) -> list[int]:
+    """Line numbers whose discount is above ``limit_percent`` of the line."""
+    return [line.line_no for line in sale.lines if line.discount_fraction_exceeds(limit_percent)]
+
+
+def short_stock(lines: Iterable[PricedLine], on_hand: Mapping[str, int]) -> dict[str, int]:
+    """SKUs the lines want more of than ``on_hand`` holds, with the quantity wanted."""
+    wanted: dict[str, int] = {}
+    for line in lines:
+        wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
+    return {sku: qty for sku, qty in wanted.items() if qty > on_hand.get(sku, 0)}
+
+
+# Payments --------------------------------------------------------------------------------------
+
+
+def payment_problem(tender: Any, amount: Any) -> tuple[str, str] | None:
+    """``(field, message)`` when a payment is not one the limits allow, else None."""
+    if tender not in TENDERS:
+        return "tender", f"must be one of {', '.join(TENDERS)}"
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        return "amount_cents", "must be a whole number of cents"
+    if not PAYMENT_MIN_CENTS <= amount <= PAYMENT_MAX_CENTS:
+        return "amount_cents", (
+            f"must be between {format_cents(PAYMENT_MIN_CENTS)} and {format_cents(PAYMENT_MAX_CENTS)}"
+        )
+    return None
+
+
+def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
+    """Check payments against the total; returns ``(paid_cents, change_cents)``.
+
+    Each payment is a tender and 0.01 to 1,000,000.00 $; card may not exceed the
+    total; together they must cover it (cash gives the change).
+    """
+    cents(total_cents, "total_cents")
+    payments = list(payments)
+    if len(payments) > PAYMENTS_MAX:
+        raise ValidationFailed(
+            f"A sale takes at most {PAYMENTS_MAX} payments.",
+            errors={"payments": [f"at most {PAYMENTS_MAX} payments"]},
+        )
+    card = cash = 0
+    for index, payment in enumerate(payments):
+        tender = payment.get("tender")
+        amount = payment.get("amount_cents")
+        problem = payment_problem(tender, amount)
+        if problem is not None:
+            place, message = problem
+            if place == "tender":
+                raise ValidationFailed(
+                    f"Unknown tender {tender!r}: use cash or card.",
+                    code="unknown_tender",
+                    errors={f"payments.{index}.tender": [message]},
+                )
+            raise ValidationFailed(
+                f"A payment is between {format_cents(PAYMENT_MIN_CENTS)} and"
+                f" {format_cents(PAYMENT_MAX_CENTS)}.",
+                code="invalid_amount",
+                errors={f"payments.{index}.amount_cents": [message]},
+            )
+        if tender == "card":
+            card += amount
+        else:
+            cash += amount
+    if card > total_cents:
+        raise ValidationFailed(
+            f"Card payments ({format_cents(card)}) are more than the amount due"
+            f" ({format_cents(total_cents)}); only cash can give change.",
+            code="card_exceeds_total",
+            errors={"payments": ["card total exceeds the sale total"]},
+        )
+    paid = card + cash
+    if paid < total_cents:
+        raise ValidationFailed(
+            f"Payments ({format_cents(paid)}) do not cover the total ({format_cents(total_cents)}):"
+            f" {format_cents(total_cents - paid)} missing.",
+            code="insufficient_payment",
+            errors={"payments": ["payments do not cover the total"]},
+        )
+    return paid, paid - total_cents
+
+
+def change_due(total_cents: int, paid_cents: int) -> int:
+    """The change on ``paid_cents`` for a total (never negative)."""
+    return max(cents(paid_cents, "paid_cents") - cents(total_cents, "total_cents"), 0)
+
+
+def cash_needed(total_cents: int, card_cents: int) -> int:
+    """What is left to pay in cash once the card part is paid (never negative)."""
+    return max(cents(total_cents, "total_cents") - cents(card_cents, "card_cents"), 0)
+
+
+# Returns ---------------------------------------------------------------------------------------
+
+
+def refund_share(amount: int, sold_qty: int, before: int, now: int) -> int:
+    """What returning ``now`` more units refunds of ``amount``, after ``before`` were returned.
+
+    Cumulative rounding (half up): round(amount x returned / sold) at each step,
+    so any sequence of partial returns of a line adds up to ``amount`` exactly.
+    """
+    cents(amount, "amount")
+    for name, value in (("sold_qty", sold_qty), ("before", before), ("now", now)):
+        cents(value, name)
+
+    def cumulative(units: int) -> int:
+        return round_half_up(Decimal(amount) * units / sold_qty)
+
+    return cumulative(before + now) - cumulative(before)
+
+
+@dataclass(frozen=True)
+class LineRefund:
+    net_cents: int
+    taxes: dict[str, int]
+
+    @property
+    def tax_cents(self) -> int:
+        return sum(self.taxes.values())
+
+
+def refund_line(
+    net_cents: int, taxes: Mapping[str, int], sold_qty: int, before: int, now: int
+) -> LineRefund:
+    """What returning ``now`` units of a sale line refunds: its share of the net and of each tax."""
+    return LineRefund(
+        net_cents=refund_share(net_cents, sold_qty, before, now),
+        taxes={name: refund_share(amount, sold_qty, before, now) for name, amount in taxes.items()},
+    )
+
+
+def refund_tenders(refund_cents: int, card_paid: int, card_refunded: int) -> list[dict[str, Any]]:
+    """Card first, up to what the card paid and has not had back; the rest in cash."""
+    cents(refund_cents, "refund_cents")
+    card = min(refund_cents, max(cents(card_paid, "card_paid") - cents(card_refunded, "card_refunded"), 0))
+    out: list[dict[str, Any]] = []
+    if card:
+        out.append({"tender": "card", "amount_cents": card})
+    if refund_cents - card:
+        out.append({"tender": "cash", "amount_cents": refund_cents - card})
+    return out
+
+
+# Checking a sale or a return as pushed ---------------------------------------------------------
+
+
+def _is_cents(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def sale_problem(p: Mapping[str, Any]) -> str | None:
+    """Why a sale (as a store pushes it) does not add up, or None when it does.
+
+    Checks the signs and limits of every amount, each line's net (qty x unit
+    price - discount), the subtotal, the taxes (their sum, and each line's
+    share within the rounding rule: head office does not assume a store's
+    rates, which change over time, so it checks the sale against itself), the
+    total, and that payments cover the total with only cash giving change.
+    """
+    lines = p.get("lines")
+    if not isinstance(lines, list) or not LINES_MIN <= len(lines) <= LINES_MAX:
+        return f"a sale has {LINES_MIN} to {LINES_MAX} lines"
+    for key in ("subtotal_cents", "tax_cents", "total_cents"):
+        if not _is_cents(p.get(key)) or p[key] < 0:
+            return f"{key} must be a whole number of cents, not negative"
+    taxable = 0
+    discount_total = 0
+    line_tax_total = 0
+    line_taxes_given = True
+    for line in lines:
+        n = line.get("line_no")
+        qty, price, discount, net = (
+            line.get(key) for key in ("qty", "unit_price_cents", "discount_cents", "net_cents")
+        )
+        if not all(_is_cents(v) for v in (qty, price, discount, net)):
+            return f"line {n}: qty and amounts must be whole numbers"
+        if not QTY_MIN <= qty <= QTY_MAX:
+            return f"line {n}: qty must be between {QTY_MIN} and {QTY_MAX}"
+        if not 0 <= price <= UNIT_PRICE_MAX_CENTS:
+            return f"line {n}: unit_price_cents must be between 0 and {UNIT_PRICE_MAX_CENTS}"
+        gross = qty * price
+        if not 0 <= discount <= gross:
+            return f"line {n}: discount_cents must be between 0 and the line's gross ({gross})"
+        if net != gross - discount:
+            return f"line {n}: net_cents must be qty x unit price - discount ({gross - discount}), not {net}"
+        discount_total += discount
+        if line.get("tax_class") != "exempt":
+            taxable += net
+        line_tax = line.get("tax_cents")
+        if line_tax is None:
+            line_taxes_given = False
+        elif not _is_cents(line_tax) or line_tax < 0:
+            return f"line {n}: tax_cents must be a whole number of cents, not negative"
+        elif line.get("tax_class") == "exempt" and line_tax:
+            return f"line {n}: an exempt line carries no tax"
+        else:
+            line_tax_total += line_tax
+    subtotal = sum(line["net_cents"] for line in lines)
+    if p["subtotal_cents"] != subtotal:
+        return f"subtotal_cents must be the sum of the lines' net_cents ({subtotal})"
+    if p.get("discount_cents") is not None and p["discount_cents"] != discount_total:
+        return f"discount_cents must be the sum of the lines' discounts ({discount_total})"
+    tax = p["tax_cents"]
+    taxes = p.get("taxes")
+    if taxes is not None:
+        if not isinstance(taxes, Mapping) or not all(_is_cents(v) and v >= 0 for v in taxes.values()):
+            return "each tax must be a whole number of cents, not negative"
+        if sum(taxes.values()) != tax:
+            return f"tax_cents must be the sum of the taxes ({sum(taxes.values())})"
+        if any(v > taxable for v in taxes.values()):
+            return "a tax is more than the taxable subtotal"
+    if taxable == 0 and tax:
+        return "a sale with no taxable line carries no tax"
+    if line_taxes_given and taxable:
+        if line_tax_total != tax:
+            return f"the lines' tax_cents must add up to tax_cents ({tax}), not {line_tax_total}"
+        # Each tax is split by largest remainder: a line's share is within a cent per tax
+        # of its exact proportional share.
+        slack = max(len(taxes or {}), 1)
+        for line in lines:
+            if line.get("tax_class") == "exempt":
+                continue
+            exact = Decimal(tax) * line["net_cents"] / taxable
+            if abs(line["tax_cents"] - exact) > slack:
+                return f"line {line.get('line_no')}: tax_cents is not its share of the sale's tax"
+    if p["total_cents"] != subtotal + tax:
+        return "total_cents must be subtotal_cents + tax_cents"
+    return _payments_problem(p)
+
+
+def _payments_problem(p: Mapping[str, Any]) -> str | None:
+    total = p["total_cents"]
+    payments = p.get("payments")
+    if payments is None:
+        return "payments are missing" if total else None
+    if not isinstance(payments, list) or len(payments) > PAYMENTS_MAX:
+        return f"a sale has at most {PAYMENTS_MAX} payments"
+    card = cash = 0
+    for index, payment in enumerate(payments):
+        problem = payment_problem(payment.get("tender"), payment.get("amount_cents"))
+        if problem is not None:
+            return f"payment {index + 1}: {problem[0]} {problem[1]}"
+        if payment["tender"] == "card":
+            card += payment["amount_cents"]
+        else:
+            cash += payment["amount_cents"]
+    if card > total:
+        return "card payments exceed the total; only cash gives change"
+    if card + cash < total:
+        return f"payments ({card + cash}) do not cover the total ({total})"
+    change = p.get("change_cents", 0)
+    if not _is_cents(change) or change != card + cash - total:
+        return f"change_cents must be what was paid less the total ({card + cash - total})"
+    return None
+
+
+def return_problem(p: Mapping[str, Any]) -> str | None:
+    """Why a return (as a store pushes it) does not add up on its own, or None when it does."""
+    lines = p.get("lines")
+    if not isinstance(lines, list) or not LINES_MIN <= len(lines) <= LINES_MAX:
+        return f"a return has {LINES_MIN} to {LINES_MAX} lines"
+    for key in ("subtotal_cents", "tax_cents", "refund_cents"):
+        if not _is_cents(p.get(key)) or p[key] < 0:
+            return f"{key} must be a whole number of cents, not negative"
+    for line in lines:
+        for key in ("net_cents", "tax_cents"):
+            value = line.get(key, 0)
+            if not _is_cents(value) or value < 0:
+                return f"line {line.get('sale_line_no')}: {key} must be a whole number of cents, not negative"
+    subtotal = sum(line["net_cents"] for line in lines)
+    if p["subtotal_cents"] != subtotal:
+        return f"subtotal_cents must be the sum of the lines' net_cents ({subtotal})"
+    if all("tax_cents" in line for line in lines):
+        line_tax = sum(line["tax_cents"] for line in lines)
+        if line_tax != p["tax_cents"]:
+            return f"tax_cents must be the sum of the lines' tax_cents ({line_tax})"
+    taxes = p.get("taxes")
+    if taxes and (not all(_is_cents(v) and v >= 0 for v in taxes.values())
+                  or sum(taxes.values()) != p["tax_cents"]):
+        return "tax_cents must be the sum of the taxes"
+    if p["refund_cents"] != p["subtotal_cents"] + p["tax_cents"]:
+        return "refund_cents must be subtotal_cents + tax_cents"
+    refunds = p.get("refunds")
+    if refunds is not None:
+        if not isinstance(refunds, list):
+            return "refunds must be a list"
+        for refund in refunds:
+            if refund.get("tender") not in TENDERS or not _is_cents(refund.get("amount_cents")) \
+                    or refund["amount_cents"] < 0:
+                return "each refund is a tender and a whole number of cents, not negative"
+        if refunds and sum(r["amount_cents"] for r in refunds) != p["refund_cents"]:
+            return "the refunds must add up to refund_cents"
+    return None
