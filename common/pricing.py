@@ -256,7 +256,7 @@ def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int
     card = cash = 0
     for index, payment in enumerate(payments):
         tender = payment.get("tender")
-        amount = payment.get("amount_cents")
+        amount: Any = payment.get("amount_cents")
         problem = payment_problem(tender, amount)
         if problem is not None:
             place, message = problem
