@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Flask, jsonify, send_from_directory
 from flask_smorest import Api
-from sqlalchemy import text
 
 from common import config as config_module
 from common.clock import parse_instant, utcnow
@@ -22,7 +21,7 @@ from common.tokens import TokenSigner
 from . import errors, monitoring
 from .auth.guard import csrf_token, page_user
 from .db import make_engine, make_session_factory
-from .web import close_db, db
+from .web import close_db
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +141,13 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 
 
 def _register_service_routes(app: Flask) -> None:
+    engine = app.extensions["comptoir_engine"]
+
     @app.get("/healthz")
     def healthz():
-        try:
-            db().execute(text("SELECT 1"))
+        try:  # one round trip on an autocommit connection: no session, no BEGIN, no ROLLBACK
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("SELECT 1")
         except Exception:  # noqa: BLE001 - any failure means the database is unreachable
             log.warning("health check: database unreachable", exc_info=True)
             return jsonify({"status": "unavailable", "database": "unreachable"}), 503

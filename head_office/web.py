@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from typing import Any
+
+from flask import Response, current_app, g, request
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 
@@ -13,10 +16,30 @@ def db() -> Session:
     return g.db
 
 
+def read_db() -> Connection:
+    """A connection for the request's hot reads: autocommit, so a read costs its one round
+    trip (no BEGIN, no ROLLBACK), and no ORM session. Reads only."""
+    if "read_db" not in g:
+        engine = current_app.extensions["comptoir_engine"]
+        g.read_db = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    return g.read_db
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """A JSON answer built by the view itself (flask-smorest passes a Response through as is;
+    its schema still documents the body)."""
+    response = current_app.json.response(payload)
+    response.status_code = status
+    return response
+
+
 def close_db(_exc: BaseException | None = None) -> None:
     session = g.pop("db", None)
     if session is not None:
         session.close()
+    conn = g.pop("read_db", None)
+    if conn is not None:
+        conn.close()
 
 
 def wants_json() -> bool:

@@ -8,9 +8,9 @@ from common.errors import NotFound, ValidationFailed
 from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, api_user, roles_required
-from ..web import db
+from ..web import db, json_response, read_db
 from . import operations
-from .queries import product_by_sku, search_products
+from .queries import product_wire, search_products
 from .schemas import ProductCreateArgs, ProductPageSchema, ProductPatchArgs, ProductQueryArgs, ProductSchema
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1/products", description="Catalog")
@@ -23,8 +23,9 @@ blp = Blueprint("products", __name__, url_prefix="/api/v1/products", description
 @error_responses(blp, 401)
 def list_products(args):
     """Search products by name, SKU or barcode (``q``), filter by ``category``, paginated."""
-    items, total = search_products(db(), **args)
-    return {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total}
+    items, total = search_products(read_db(), **args)
+    page = {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total}
+    return json_response(page)
 
 
 @blp.route("/<string:sku>")
@@ -32,10 +33,10 @@ def list_products(args):
 @blp.response(200, ProductSchema)
 @error_responses(blp, 401, 404)
 def get_product(sku: str):
-    product = product_by_sku(db(), sku)
+    product = product_wire(read_db(), sku)
     if product is None:
         raise NotFound(f"No product with SKU {sku}.", code="unknown_sku")
-    return product
+    return json_response(product)
 
 
 @blp.route("", methods=["POST"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound
@@ -26,56 +26,62 @@ def store_marks(on_hand: int, reorder_point: int, max_stock: int) -> tuple[bool,
 
 
 def central_stock_rows(
-    session: Session, q: str | None = None, category: str | None = None, include_inactive: bool = False
+    session: Session | Connection, q: str | None = None, category: str | None = None,
+    include_inactive: bool = False,
 ) -> dict[str, Any]:
-    stores = list(session.scalars(select(Store).where(Store.active.is_(True)).order_by(Store.id)))
+    stores = session.execute(
+        select(Store.id, Store.code, Store.name).where(Store.active.is_(True)).order_by(Store.id)
+    ).all()
     query = (
-        select(Product, CentralStock)
+        select(Product.id, Product.sku, Product.name, Product.category, Product.reorder_point,
+               Product.max_stock, CentralStock.on_hand, CentralStock.reserved, CentralStock.in_transit,
+               CentralStock.version)
         .outerjoin(CentralStock, CentralStock.product_id == Product.id)
         .order_by(Product.sku)
     )
+    conditions = []
     if q and q.strip():
-        query = query.where(matches(q))
+        conditions.append(matches(q))
     if category and category.strip():
-        query = query.where(func.lower(Product.category) == category.strip().lower())
+        conditions.append(func.lower(Product.category) == category.strip().lower())
     if not include_inactive:
-        query = query.where(Product.active.is_(True))
-    pairs = session.execute(query).all()
-    product_ids = [p.id for p, _ in pairs]
+        conditions.append(Product.active.is_(True))
+    products = session.execute(query.where(*conditions)).all()
     on_hand: dict[tuple[int, int], int] = {}
-    if product_ids:
+    if products:
+        # Every store's on hand of the products listed (the same filter, joined: one round trip).
         for store_id, product_id, qty in session.execute(
-            select(StoreStock.store_id, StoreStock.product_id, StoreStock.on_hand).where(
-                StoreStock.product_id.in_(product_ids)
-            )
+            select(StoreStock.store_id, StoreStock.product_id, StoreStock.on_hand)
+            .join(Product, Product.id == StoreStock.product_id)
+            .where(*conditions)
         ):
             on_hand[(store_id, product_id)] = qty
     n = len(stores)
     items = []
-    for product, stock in pairs:
-        central = stock or CentralStock(on_hand=0, reserved=0, in_transit=0, version=0)
+    for p in products:
+        central_on_hand, reserved = p.on_hand or 0, p.reserved or 0
         per_store = []
         for store in stores:
-            qty = on_hand.get((store.id, product.id), 0)
-            low, over = store_marks(qty, product.reorder_point, product.max_stock)
+            qty = on_hand.get((store.id, p.id), 0)
+            low, over = store_marks(qty, p.reorder_point, p.max_stock)
             per_store.append(
                 {"store_id": store.id, "code": store.code, "on_hand": qty, "low": low, "over": over}
             )
-        available = central.on_hand - central.reserved
+        available = central_on_hand - reserved
         items.append(
             {
-                "sku": product.sku,
-                "name": product.name,
-                "category": product.category,
-                "on_hand": central.on_hand,
-                "reserved": central.reserved,
-                "in_transit": central.in_transit,
+                "sku": p.sku,
+                "name": p.name,
+                "category": p.category,
+                "on_hand": central_on_hand,
+                "reserved": reserved,
+                "in_transit": p.in_transit or 0,
                 "available": available,
-                "version": central.version,
-                "reorder_point": product.reorder_point,
-                "max_stock": product.max_stock,
-                "low": available < n * product.reorder_point,
-                "over": product.max_stock > 0 and central.on_hand > 2 * n * product.max_stock,
+                "version": p.version or 0,
+                "reorder_point": p.reorder_point,
+                "max_stock": p.max_stock,
+                "low": available < n * p.reorder_point,
+                "over": p.max_stock > 0 and central_on_hand > 2 * n * p.max_stock,
                 "stores": per_store,
                 "store_on_hand": {str(s["store_id"]): s["on_hand"] for s in per_store},
             }
@@ -83,28 +89,29 @@ def central_stock_rows(
     return {"items": items, "stores": [{"store_id": s.id, "code": s.code, "name": s.name} for s in stores]}
 
 
-def store_stock_rows(session: Session, store_id: int, q: str | None = None) -> dict[str, Any]:
-    store = session.get(Store, store_id)
+def store_stock_rows(session: Session | Connection, store_id: int, q: str | None = None) -> dict[str, Any]:
+    store = session.execute(select(Store.id, Store.code, Store.name).where(Store.id == store_id)).first()
     if store is None:
         raise NotFound(f"No store {store_id}.", code="unknown_store")
     query = (
-        select(Product, StoreStock.on_hand)
+        select(Product.sku, Product.name, Product.category, StoreStock.on_hand, Product.reorder_point,
+               Product.max_stock)
         .join(StoreStock, (StoreStock.product_id == Product.id) & (StoreStock.store_id == store_id))
         .order_by(Product.sku)
     )
     if q and q.strip():
         query = query.where(matches(q))
     items = []
-    for product, qty in session.execute(query):
-        low, over = store_marks(qty, product.reorder_point, product.max_stock)
+    for row in session.execute(query):
+        low, over = store_marks(row.on_hand, row.reorder_point, row.max_stock)
         items.append(
             {
-                "sku": product.sku,
-                "name": product.name,
-                "category": product.category,
-                "on_hand": qty,
-                "reorder_point": product.reorder_point,
-                "max_stock": product.max_stock,
+                "sku": row.sku,
+                "name": row.name,
+                "category": row.category,
+                "on_hand": row.on_hand,
+                "reorder_point": row.reorder_point,
+                "max_stock": row.max_stock,
                 "low": low,
                 "over": over,
             }

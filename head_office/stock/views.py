@@ -9,7 +9,7 @@ from common.errors import Forbidden
 from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, api_user, roles_required
-from ..web import db
+from ..web import db, json_response, read_db
 from . import operations, queries
 from .schemas import (
     AdjustmentArgs,
@@ -31,7 +31,8 @@ blp = Blueprint("central_stock", __name__, url_prefix="/api/v1", description="Ce
 @error_responses(blp, 401)
 def central_stock(args):
     """Warehouse buckets per product with each store's on hand, low and overstock marks."""
-    return queries.central_stock_rows(db(), q=args.get("q"), category=args.get("category"))
+    rows = queries.central_stock_rows(read_db(), q=args.get("q"), category=args.get("category"))
+    return json_response(rows)
 
 
 @blp.route("/central-stock/receipts", methods=["POST"])
@@ -74,4 +75,4 @@ def store_stock(args, store_id: int):
     user = api_user()
     if user.role not in MANAGERS and user.store_id != store_id:
         raise Forbidden(f"You may only see the stock of your own store (store {user.store_id}).")
-    return queries.store_stock_rows(db(), store_id, q=args.get("q"))
+    return json_response(queries.store_stock_rows(read_db(), store_id, q=args.get("q")))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from common.schemas import error_responses
 
 from ..auth.guard import roles_required
-from ..web import db
-from .operations import list_users
+from ..models import User
+from ..web import json_response, read_db
 from .schemas import UserListSchema
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users")
@@ -19,4 +20,8 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User
 @blp.response(200, UserListSchema)
 @error_responses(blp, 401, 403)
 def users():
-    return {"items": list_users(db())}
+    rows = read_db().execute(
+        select(User.id, User.username, User.full_name, User.role, User.store_id, User.active)
+        .order_by(User.username)
+    ).mappings()
+    return json_response({"items": [dict(row) for row in rows]})
