@@ -28,7 +28,7 @@ def read_db() -> Connection:
 def json_response(payload: Any, status: int = 200) -> Response:
     """A JSON answer built by the view itself (flask-smorest passes a Response through as is;
     its schema still documents the body)."""
-    response = current_app.json.response(payload)
+    response: Response = current_app.json.response(payload)  # type: ignore[assignment]
     response.status_code = status
     return response
 
