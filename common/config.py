@@ -38,6 +38,12 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "LOGIN_LOCKOUT_S": (300, "How long sign-in stays refused after too many failures, in seconds."),
     "SESSION_COOKIE_SECURE": (False, "Send the session cookie over HTTPS only (set behind HTTPS)."),
     "WAITRESS_THREADS": (8, "Threads serving requests."),
+    "STORE_ADDRESS": (None, "Store node: the address printed on receipts, lines separated by `|` "
+                      "(default: the store's setting; demo stores have one)."),
+    "GST_NUMBER": (None, "Store node: GST registration number printed on receipts."),
+    "QST_NUMBER": (None, "Store node: QST registration number printed on receipts."),
+    "LANGUAGE": ("en", "Default language of pages, receipts and API messages: `fr` or `en` "
+                 "(a user's saved choice, then the browser's Accept-Language, come first)."),
 }
 
 SECRET_WORDS = ("SECRET", "TOKEN", "PASSWORD")

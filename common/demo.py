@@ -66,6 +66,7 @@ class Demo:
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.env = dict(os.environ)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
+        self.env.setdefault("COMPTOIR_LANGUAGE", "fr")  # the demo chain's stores are in Quebec
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -12,12 +12,21 @@ from typing import Any
 from .barcodes import make_ean13
 
 STORES: list[dict[str, Any]] = [
-    {"id": 1, "code": "S01", "name": "Plateau", "timezone": "America/Montreal"},
-    {"id": 2, "code": "S02", "name": "Vieux-Montréal", "timezone": "America/Montreal"},
-    {"id": 3, "code": "S03", "name": "Laval", "timezone": "America/Montreal"},
-    {"id": 4, "code": "S04", "name": "Longueuil", "timezone": "America/Montreal"},
-    {"id": 5, "code": "S05", "name": "Québec", "timezone": "America/Montreal"},
+    {"id": 1, "code": "S01", "name": "Plateau", "timezone": "America/Montreal",
+     "address": "4210, rue Saint-Denis | Montréal (Québec) H2J 2K8"},
+    {"id": 2, "code": "S02", "name": "Vieux-Montréal", "timezone": "America/Montreal",
+     "address": "355, rue Notre-Dame Ouest | Montréal (Québec) H2Y 1T9"},
+    {"id": 3, "code": "S03", "name": "Laval", "timezone": "America/Montreal",
+     "address": "1600, boulevard Le Corbusier | Laval (Québec) H7S 1Y9"},
+    {"id": 4, "code": "S04", "name": "Longueuil", "timezone": "America/Montreal",
+     "address": "825, rue Saint-Laurent Ouest | Longueuil (Québec) J4K 2V1"},
+    {"id": 5, "code": "S05", "name": "Québec", "timezone": "America/Montreal",
+     "address": "1040, avenue Cartier | Québec (Québec) G1R 2S1"},
 ]
+
+# The demo chain's tax registration numbers (printed on every receipt).
+GST_NUMBER = "123456789 RT0001"
+QST_NUMBER = "1234567890 TQ0001"
 
 # (sku, name, category, price_cents, tax_class, reorder_point, max_stock)
 _CATALOG = [

@@ -14,12 +14,12 @@ from flask_smorest import Api
 from common import config as config_module
 from common.clock import parse_instant, utcnow
 from common.metrics import instrument, render
-from common.money import format_cents
 from common.schemas import ErrorSchema, numeric_limits_as_numbers
 from common.tokens import TokenSigner
+from common.web import i18n
 
 from . import errors, monitoring
-from .auth.guard import csrf_token, page_user
+from .auth.guard import csrf_token, page_language, page_user
 from .db import make_engine, make_session_factory
 from .web import close_db
 
@@ -88,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.teardown_appcontext(close_db)
 
+    i18n.init_app(app, page_language)
     api = Api()
     api.ERROR_SCHEMA = ErrorSchema  # flask-smorest's own swaps the types of code and status
     api.init_app(app)
@@ -96,7 +97,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app, api)
     _register_service_routes(app)
 
-    app.jinja_env.filters["money"] = format_cents
     app.jinja_env.filters["ago"] = time_ago
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"current_user": page_user()})

@@ -12,6 +12,8 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from common.errors import HTTP_CODES, ComptoirError
+from common.i18n import _
+from common.web.i18n import translate
 
 from .web import wants_json
 
@@ -20,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def _render(status: int, code: str, message: str, errors: Any = None):
-    body = {"code": code, "status": status, "message": message, "errors": errors or {}}
+    body = {"code": code, "status": status, "message": str(translate(message)), "errors": errors or {}}
     if wants_json():
         response = jsonify(body)
         response.status_code = status
@@ -28,7 +30,7 @@ def _render(status: int, code: str, message: str, errors: Any = None):
     return render_template("errors/error.html", error=body), status
 
 
-def _validation_message(errors: Any) -> str:
+def _validation_message(errors: Any) -> Any:
     """A readable sentence naming the fields at fault."""
     fields: list[str] = []
 
@@ -43,7 +45,9 @@ def _validation_message(errors: Any) -> str:
                 walk(value, f"{prefix}[{index}]")
 
     walk(errors, "")
-    return "Invalid input. " + "; ".join(fields[:5]) if fields else "Invalid input."
+    if fields:
+        return _("Invalid input. %(fields)s", fields="; ".join(fields[:5]))
+    return _("Invalid input.")
 
 
 def _is_malformed_json() -> bool:
@@ -67,7 +71,7 @@ def handle_http_exception(exc: HTTPException):
             errors = {k: v for part in errors.values() for k, v in part.items()}
         return _render(422, "validation_failed", _validation_message(errors), errors)
     if status == 400 and _is_malformed_json():
-        return _render(400, "malformed_json", "The request body is not valid JSON.")
+        return _render(400, "malformed_json", _("The request body is not valid JSON."))
     message = data.get("message") or exc.description or exc.name
     code = data.get("code") or HTTP_CODES.get(status, "error")
     return _render(status, code, str(message), data.get("errors"))
@@ -75,7 +79,7 @@ def handle_http_exception(exc: HTTPException):
 
 def handle_unexpected(exc: Exception):
     log.exception("unhandled error")
-    return _render(500, "internal_error", "Something went wrong on our side. It has been logged.")
+    return _render(500, "internal_error", _("Something went wrong on our side. It has been logged."))
 
 
 def register(app: Flask) -> None:

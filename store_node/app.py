@@ -12,10 +12,12 @@ from flask_smorest import Api
 from common import config as config_module
 from common import metrics
 from common.schemas import ErrorSchema, numeric_limits_as_numbers
+from common.web import i18n
 
 from . import errors, monitoring
 from . import settings as settings_module
 from .auth.api import blp as session_blp
+from .auth.guard import page_language
 from .catalog.api import blp as products_blp
 from .db import NotInitialised, open_existing
 from .node import Node, current_node
@@ -86,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["comptoir_store"] = node
     app.extensions["comptoir_metrics"] = monitoring.registry_for(node.path, store.store_id)
 
+    i18n.init_app(app, page_language)
     api = Api()
     api.ERROR_SCHEMA = ErrorSchema  # flask-smorest's own swaps the types of code and status
     api.init_app(app)

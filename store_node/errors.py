@@ -14,18 +14,20 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from common.errors import HTTP_CODES, ComptoirError
+from common.i18n import _
+from common.web.i18n import translate
 
 log = logging.getLogger("comptoir.store")
 
 
 _MESSAGES = {
-    400: "The request could not be understood.",
-    404: "Nothing here.",
-    405: "This method is not allowed here.",
-    413: "The request is too large.",
-    415: "Send JSON (Content-Type: application/json).",
-    422: "Some fields are invalid.",
-    500: "Something went wrong on the store node; nothing was recorded. Try again.",
+    400: _("The request could not be understood."),
+    404: _("Nothing here."),
+    405: _("This method is not allowed here."),
+    413: _("The request is too large."),
+    415: _("Send JSON (Content-Type: application/json)."),
+    422: _("Some fields are invalid."),
+    500: _("Something went wrong on the store node; nothing was recorded. Try again."),
 }
 
 
@@ -72,7 +74,8 @@ def _summary(errors: Any) -> str:
 
 
 def payload(status: int, code: str, message: str, errors: Any = None) -> dict[str, Any]:
-    return {"code": code, "status": status, "message": message, "errors": errors or {}}
+    """The error body; ``message`` in the caller's language (``Accept-Language``), codes stable."""
+    return {"code": code, "status": status, "message": str(translate(message)), "errors": errors or {}}
 
 
 def respond(body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
@@ -89,7 +92,7 @@ def respond(body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
 def register(app: Flask) -> None:
     @app.errorhandler(ComptoirError)
     def domain_error(exc: ComptoirError) -> Any:
-        return respond(exc.to_dict())
+        return respond(payload(exc.status, exc.code, exc.message, exc.errors))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
@@ -99,9 +102,9 @@ def register(app: Flask) -> None:
         message = data.get("message")
         if not message:
             if status == 422 and errors:
-                message = "Invalid input: " + _summary(errors)
+                message = _("Invalid input: %(fields)s", fields=_summary(errors))
             elif status == 400 and "JSON" in f"{exc.description} {errors}":
-                message = "The body is not valid JSON."
+                message = _("The body is not valid JSON.")
             else:
                 message = _MESSAGES.get(status) or exc.description or exc.name
         headers = data.get("headers") or {}

@@ -26,6 +26,9 @@ class StoreSettings:
     head_office_url: str | None
     allow_oversell: bool
     secret_key: str
+    store_address: str = ""
+    gst_number: str = ""
+    qst_number: str = ""
 
 
 def store_code(store_id: int) -> str:
@@ -58,6 +61,9 @@ def initial(store_id: int, head_office_url: str | None, sync_token: str | None) 
         "sync_token": sync_token,
         "allow_oversell": False,
         "secret_key": secrets.token_hex(32),
+        "store_address": known.get("address", "") if known else "",
+        "gst_number": demo_data.GST_NUMBER if known else "",
+        "qst_number": demo_data.QST_NUMBER if known else "",
     }
 
 
@@ -76,6 +82,9 @@ def load(db: sqlite_utils.Database, config: dict[str, Any] | None = None) -> Sto
         head_office_url=values.get("head_office_url"),
         allow_oversell=bool(values.get("allow_oversell")) or _truthy(config.get("ALLOW_OVERSELL")),
         secret_key=values.get("secret_key") or "",
+        store_address=str(config.get("STORE_ADDRESS") or values.get("store_address") or ""),
+        gst_number=str(config.get("GST_NUMBER") or values.get("gst_number") or ""),
+        qst_number=str(config.get("QST_NUMBER") or values.get("qst_number") or ""),
     )
 
 

@@ -101,3 +101,9 @@ def check_csrf() -> None:
         raise BadRequest(
             "This form has expired. Reload the page and try again.", code="csrf_failed"
         )
+
+
+def page_language() -> str | None:
+    """The language the signed-in user chose (saved with the user), if any."""
+    user = g.get("user") or (page_user() if session.get("user_id") else None)
+    return getattr(user, "language", None) or None

@@ -9,6 +9,8 @@ from flask import flash, redirect, request
 from marshmallow import ValidationError
 
 from common.errors import ComptoirError
+from common.i18n import _
+from common.web.i18n import translate
 
 from ..auth.guard import check_csrf, page_user
 from ..web import db
@@ -23,9 +25,9 @@ def describe(exc: ComptoirError | ValidationError) -> str:
     """The message of a refusal, with the fields at fault."""
     if isinstance(exc, ValidationError):
         errors: Any = exc.normalized_messages()
-        message = "Invalid input."
+        message = translate(_("Invalid input."))
     else:
-        errors, message = exc.errors, exc.message
+        errors, message = exc.errors, translate(exc.message)
     details = []
     if isinstance(errors, dict):
         for key, value in errors.items():
@@ -48,7 +50,7 @@ def form_action(action: Callable[[], str], back: str) -> Any:
     try:
         message = action()
         session.commit()
-        flash(message, "ok")
+        flash(translate(message), "ok")
     except (ComptoirError, ValidationError) as exc:
         session.rollback()
         flash(describe(exc), "error")
@@ -66,7 +68,7 @@ def int_field(name: str, label: str, required: bool = True) -> int | None:
     if not raw:
         if required:
             raise ComptoirError(
-                f"{label}: enter a whole number.",
+                _("%(label)s: enter a whole number.", label=label),
                 code="validation_failed",
                 status=422,
                 errors={name: ["Required."]},
@@ -76,7 +78,7 @@ def int_field(name: str, label: str, required: bool = True) -> int | None:
         return int(raw)
     except ValueError as exc:
         raise ComptoirError(
-            f"{label}: {raw!r} is not a whole number.",
+            _("%(label)s: %(value)s is not a whole number.", label=label, value=repr(raw)),
             code="validation_failed",
             status=422,
             errors={name: ["A whole number."]},

@@ -8,6 +8,7 @@ from flask import abort, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from common.errors import ComptoirError
+from common.i18n import _
 from common.money import parse_amount
 
 from ..auth.guard import MANAGERS, check_csrf, page_login_required, page_user
@@ -53,11 +54,12 @@ def _back_to_stock() -> str:
 def stock_receipt():
     def act() -> str:
         sku = request.form.get("sku", "").strip()
-        qty = required_int("qty", "Quantity")
+        qty = required_int("qty", _("Quantity"))
         levels = stock_ops.receive_from_supplier(
             db(), sku, qty, actor(), note=request.form.get("note", "")[:500]
         )
-        return f"Received {qty} of {sku}: {levels.on_hand} on hand, {levels.available} available."
+        return _("Received %(qty)s of %(sku)s: %(on_hand)s on hand, %(available)s available.",
+                 qty=qty, sku=sku, on_hand=levels.on_hand, available=levels.available)
 
     return form_action(act, _back_to_stock())
 
@@ -67,9 +69,10 @@ def stock_receipt():
 def stock_adjustment():
     def act() -> str:
         sku = request.form.get("sku", "").strip()
-        delta = required_int("delta", "Change")
+        delta = required_int("delta", _("Change"))
         levels = stock_ops.adjust_central(db(), sku, delta, request.form.get("reason", ""), actor())
-        return f"Adjusted {sku} by {delta:+d}: {levels.on_hand} on hand, {levels.available} available."
+        return _("Adjusted %(sku)s by %(delta)s: %(on_hand)s on hand, %(available)s available.",
+                 sku=sku, delta=format(delta, "+d"), on_hand=levels.on_hand, available=levels.available)
 
     return form_action(act, _back_to_stock())
 
@@ -94,6 +97,7 @@ def replenishments():
         counts=status_counts(db()),
         statuses=STATUSES,
         stores=list_stores(db()),
+        store_timezones={s.id: s.timezone for s in list_stores(db())},
         store_id=store_id,
         skus=products,
         prefill={"store": request.args.get("new_store", ""), "sku": request.args.get("new_sku", "")},
@@ -108,13 +112,14 @@ def _back_to_replenishments() -> str:
 @page_login_required(*MANAGERS)
 def replenishment_create():
     def act() -> str:
-        store_id = required_int("store_id", "Store")
-        qty = required_int("qty", "Quantity")
+        store_id = required_int("store_id", _("Store"))
+        qty = required_int("qty", _("Quantity"))
         sku = request.form.get("sku", "").strip()
         rep = rep_ops.create_replenishment(
             db(), store_id, sku, qty, actor(), note=request.form.get("note", "")[:500]
         )
-        return f"Replenishment {rep.id} created: {qty} of {sku} for store {store_id}. Approve it below."
+        return _("Replenishment %(id)s created: %(qty)s of %(sku)s for store %(store)s. Approve it below.",
+                 id=rep.id, qty=qty, sku=sku, store=store_id)
 
     return form_action(act, url_for("console.replenishments", status="requested"))
 
@@ -128,15 +133,19 @@ def replenishment_step(rep_id: int, step: str):
     def act() -> str:
         session = db()
         if step == "approve":
-            qty = int_field("qty", "Quantity to approve", required=False)
+            qty = int_field("qty", _("Quantity to approve"), required=False)
             rep = rep_ops.approve(session, rep_id, actor(), qty=qty)
-            partial = " (partial)" if (rep.qty_approved or 0) < rep.qty_requested else ""
-            return f"Replenishment {rep_id} approved: {rep.qty_approved} of {rep.qty_requested}{partial}."
+            if (rep.qty_approved or 0) < rep.qty_requested:
+                return _("Replenishment %(id)s approved: %(qty)s of %(asked)s (partial).",
+                         id=rep_id, qty=rep.qty_approved, asked=rep.qty_requested)
+            return _("Replenishment %(id)s approved: %(qty)s of %(asked)s.",
+                     id=rep_id, qty=rep.qty_approved, asked=rep.qty_requested)
         if step == "reject":
             rep_ops.reject(session, rep_id, actor(), request.form.get("reason", ""))
-            return f"Replenishment {rep_id} rejected."
+            return _("Replenishment %(id)s rejected.", id=rep_id)
         rep = rep_ops.ship(session, rep_id, actor())
-        return f"Replenishment {rep_id} shipped: {rep.qty_shipped} on their way to store {rep.store_id}."
+        return _("Replenishment %(id)s shipped: %(qty)s on their way to store %(store)s.",
+                 id=rep_id, qty=rep.qty_shipped, store=rep.store_id)
 
     return form_action(act, _back_to_replenishments())
 

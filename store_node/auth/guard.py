@@ -69,3 +69,11 @@ def page_staff() -> Staff | None:
             staff = None
     g.staff = staff
     return staff
+
+
+def page_language() -> str | None:
+    """The language the signed-in staff member chose (saved with the user), if any."""
+    staff = g.get("staff") if "staff" in g else None
+    if staff is None and (session.get("token") or bearer_token()):
+        staff = page_staff() if session.get("token") else None
+    return getattr(staff, "language", None) or None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -18,14 +18,18 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_timedelta, gettext
+from markupsafe import Markup
 
+from common.barcodes import code128_svg
 from common.clock import business_date, parse_instant, utcnow
 from common.errors import ComptoirError
-from common.money import format_cents
+from common.i18n import _
+from common.web import i18n
 
 from .. import outbox
 from ..auth.guard import page_staff
-from ..auth.operations import ROLE_LABELS, Staff, sign_in, sign_out
+from ..auth.operations import Staff, sign_in, sign_out
 from ..node import current_node, get_db, signer, store_settings
 
 bp = Blueprint("till", __name__)
@@ -50,7 +54,8 @@ def login_required(role: str = "cashier") -> Callable[[F], F]:
                 return render_template(
                     "error.html",
                     error={"status": 403, "code": "forbidden",
-                           "message": f"This page is for a {ROLE_LABELS[role]} or above."},
+                           "message": _("This page is for a %(role)s or above.",
+                                        role=i18n.label(role))},
                 ), 403
             return view(*args, **kwargs)
 
@@ -69,41 +74,51 @@ def today() -> str:
     return business_date(utcnow(), store_settings().timezone).isoformat()
 
 
-def age_text(instant: str | None, now: datetime | None = None) -> str:
+def age_text(instant: str | None, now: datetime | None = None, direction: bool = True) -> str:
+    """'3 minutes ago' / 'il y a 3 minutes' (``direction=False``: '3 minutes')."""
     if not instant:
-        return "never"
+        return gettext("never")
     seconds = int(((now or utcnow()) - parse_instant(instant)).total_seconds())
-    if seconds < 60:
-        return "just now" if seconds < 5 else f"{seconds} s ago"
-    if seconds < 3600:
-        minutes = seconds // 60
-        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
-    if seconds < 172800:
-        hours = seconds // 3600
-        return f"{hours} hour{'s' if hours != 1 else ''} ago"
-    return f"{seconds // 86400} days ago"
+    if seconds < 5 and direction:
+        return gettext("just now")
+    return format_timedelta(timedelta(seconds=-max(seconds, 0)), add_direction=direction,
+                            threshold=1.1)
 
 
 def local_time(instant: str | None, with_date: bool = True) -> str:
-    """A stored UTC instant shown in the store's timezone."""
+    """A stored UTC instant in the store's timezone, as the reader's language writes it."""
     if not instant:
         return ""
-    from common.clock import zone
+    timezone = store_settings().timezone
+    return i18n.moment(instant, timezone, "short") if with_date else i18n.clock(instant, timezone)
 
-    local = parse_instant(instant).astimezone(zone(store_settings().timezone))
-    return local.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M:%S")
+
+def receipt_info() -> dict[str, Any]:
+    """What a Quebec receipt carries besides the sale: the store's address and tax numbers."""
+    store = store_settings()
+    return {
+        "address": [part.strip() for part in store.store_address.split("|") if part.strip()],
+        "gst_number": store.gst_number,
+        "qst_number": store.qst_number,
+    }
+
+
+def receipt_barcode(number: str) -> Markup:
+    """The receipt number as a Code 128 barcode (inline SVG) the returns screen reads back."""
+    return Markup(code128_svg(number))
 
 
 def sync_state() -> dict[str, Any]:
     state = outbox.status(get_db())
-    state["oldest_text"] = age_text(state["oldest_pending_at"]).replace(" ago", "")
+    state["oldest_text"] = age_text(state["oldest_pending_at"], direction=False)
     state["last_push_text"] = age_text(state["last_push_at"])
     return state
 
 
 @bp.app_context_processor
 def till_context() -> dict[str, Any]:
-    return {"format_cents": format_cents, "age_text": age_text, "local_time": local_time}
+    return {"age_text": age_text, "local_time": local_time, "receipt_barcode": receipt_barcode,
+            "receipt_info": receipt_info()}
 
 
 def page(template: str, **context: Any) -> str:

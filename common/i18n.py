@@ -1,0 +1,125 @@
+"""Languages without Flask: the message marker, the languages a store speaks, Babel formats.
+
+Text a person reads is written in English in the code and translated through
+the catalogs in ``common/translations`` (French of Quebec, ``fr_CA``). Python
+code that builds a message a person will read (an error's ``message``, a flash)
+marks it with ``_``: the text stays English for logs and tests, and keeps its
+catalog id and parameters so the page or the API answer can say it in the
+reader's language (``translate``). Templates use Flask-Babel's ``_`` directly.
+
+Money, numbers and dates are formatted by Babel for the language:
+``21,68 $`` and ``2 décembre 2026`` in French, ``$21.68`` in English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_time
+from babel.numbers import format_currency, format_decimal
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+DOMAIN = "messages"
+
+# Short names (COMPTOIR_LANGUAGE, a user's choice, ?lang=) -> the Babel locale used.
+LANGUAGES: dict[str, str] = {"fr": "fr_CA", "en": "en_CA"}
+LANGUAGE_NAMES: dict[str, str] = {"fr": "Français", "en": "English"}
+DEFAULT_LANGUAGE = "en"
+
+
+def language_code(value: Any) -> str | None:
+    """'fr', 'fr-CA', 'fr_CA', 'FR' -> 'fr'; anything else -> None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    short = value.strip().replace("-", "_").split("_")[0].lower()
+    return short if short in LANGUAGES else None
+
+
+class Msg(str):
+    """An English message that remembers its catalog id and parameters.
+
+    ``str(msg)`` is the English text (logs, tests, callers that do not care);
+    ``translate(msg, gettext)`` says it in the reader's language.
+    """
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, **params: Any) -> Msg:
+        obj = super().__new__(cls, msgid % params if params else msgid)
+        obj.msgid = msgid
+        obj.params = params
+        return obj
+
+    def __reduce__(self) -> Any:  # copy and pickle keep the catalog id
+        return (_rebuild, (self.msgid, self.params))
+
+
+def _rebuild(msgid: str, params: dict[str, Any]) -> Msg:
+    return Msg(msgid, **params)
+
+
+def _(msgid: str, **params: Any) -> Msg:
+    """Mark a message for the catalogs: ``_("Only %(qty)s left of %(sku)s.", qty=2, sku=s)``."""
+    return Msg(msgid, **params)
+
+
+def translate(text: Any, gettext: Callable[[str], str]) -> Any:
+    """``text`` in the language ``gettext`` speaks; anything not a string is returned as is."""
+    if isinstance(text, Msg):
+        params = {k: translate(v, gettext) for k, v in text.params.items()}
+        translated = gettext(text.msgid)
+        try:
+            return translated % params if params else translated
+        except (KeyError, ValueError, TypeError):  # a broken translation: never a 500
+            return str(text)
+    if isinstance(text, str):
+        return gettext(text) if text else text
+    if isinstance(text, list):
+        return [translate(item, gettext) for item in text]
+    if isinstance(text, dict):
+        return {key: translate(value, gettext) for key, value in text.items()}
+    return text
+
+
+def money(cents: int | None, locale: str | Locale) -> str:
+    """1234 -> '12,34 $' (fr_CA) or '$12.34' (en_CA). Integer cents in, never a float."""
+    if cents is None:
+        return ""
+    return format_currency(Decimal(int(cents)) / 100, "CAD", locale=locale)
+
+
+def number(value: int | Decimal, locale: str | Locale) -> str:
+    return format_decimal(value, locale=locale)
+
+
+def day(value: date | str | None, locale: str | Locale, style: str = "medium") -> str:
+    """A business date: '2 déc. 2026' / 'Dec 2, 2026' (``style='long'``: '2 décembre 2026')."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return _format_date(value, style, locale=locale)
+
+
+def moment(instant: datetime, timezone: str, locale: str | Locale, style: str = "medium",
+           with_zone: bool = False) -> str:
+    """A UTC instant in ``timezone``: '2 déc. 2026, 14 h 05' ... with the zone's short name."""
+    zone = ZoneInfo(timezone)
+    text = _format_datetime(instant, style, tzinfo=zone, locale=locale)
+    if with_zone:
+        text += " " + instant.astimezone(zone).strftime("%Z")
+    return text
+
+
+def clock(instant: datetime, timezone: str, locale: str | Locale) -> str:
+    """The local time of day: '14 h 05' / '2:05 PM'."""
+    return format_time(instant, "short", tzinfo=ZoneInfo(timezone), locale=locale)

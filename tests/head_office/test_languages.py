@@ -1,0 +1,32 @@
+"""The console speaks French and English; API messages follow Accept-Language, codes stay."""
+
+from __future__ import annotations
+
+import re
+
+
+def sign_in(client, username: str, password: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def test_console_pages_follow_accept_language(client, make_user, make_store) -> None:
+    make_user("chef", "chef-pw", "manager")
+    make_store()
+    sign_in(client, "chef", "chef-pw")
+    french = client.get("/", headers={"Accept-Language": "fr-CA"}).get_data(as_text=True)
+    assert '<html lang="fr">' in french and "Tableau de bord" in french and "Chiffre d'affaires du jour" in french
+    assert "0,00\xa0$" in french
+    english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Dashboard" in english and "$0.00" in english
+
+
+def test_api_message_in_the_callers_language(client) -> None:
+    french = client.get("/api/v1/nothing", headers={"Accept-Language": "fr"})
+    english = client.get("/api/v1/nothing", headers={"Accept-Language": "en"})
+    assert french.status_code == english.status_code == 404
+    assert french.json["code"] == english.json["code"]
+    bad = client.post("/api/v1/session", data="{", content_type="application/json",
+                      headers={"Accept-Language": "fr"})
+    assert bad.status_code == 400 and bad.json["message"] == "Le corps de la requête n'est pas du JSON valide."

@@ -1,0 +1,43 @@
+"""The till speaks French and English: the store's default, Accept-Language, formats, API messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_till_pages import login
+
+
+def test_pages_follow_accept_language(client) -> None:
+    login(client)
+    french = client.get("/sell", headers={"Accept-Language": "fr-CA,fr;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="fr">' in french
+    assert "Panier" in french and "Le panier est vide" in french and "TPS (5 %)" in french
+    assert "0,00\xa0$" in french and "Vendre" in french
+    english = client.get("/sell", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert "Cart" in english and "GST (5%)" in english and "$0.00" in english
+
+
+@pytest.mark.parametrize("app_config", [{"LANGUAGE": "fr"}])
+def test_the_store_default_applies_when_the_browser_names_no_known_language(client) -> None:
+    login(client)
+    page = client.get("/sell", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Panier" in page and "Se déconnecter" in page
+    assert "Cart" in client.get("/sell?lang=en").get_data(as_text=True)
+
+
+def test_api_messages_follow_accept_language_and_codes_stay(client) -> None:
+    french = client.post("/api/v1/sales", json={}, headers={"Accept-Language": "fr"})
+    english = client.post("/api/v1/sales", json={}, headers={"Accept-Language": "en"})
+    assert french.status_code == english.status_code == 401
+    assert french.json["code"] == english.json["code"]
+    missing = client.get("/api/v1/nothing-here", headers={"Accept-Language": "fr"})
+    assert missing.status_code == 404 and missing.json["message"] == "Rien ici."
+
+
+def test_offline_banner_speaks_the_cashiers_words(client) -> None:
+    login(client)
+    page = client.get("/sell", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Hors ligne : les ventes sont gardées et partiront au retour du lien" in page
+    assert "0 opération en attente" in page
+    assert "http://" not in page.split('id="sync-banner"')[1].split("</div>")[0]
+    assert "Error" not in page.split('id="sync-banner"')[1].split("</div>")[0]
