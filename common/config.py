@@ -37,6 +37,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "LOGIN_DELAY_STEP_S": (0.2, "Delay added per recent failed sign-in (seconds), to slow guessing."),
     "LOGIN_LOCKOUT_S": (300, "How long sign-in stays refused after too many failures, in seconds."),
     "SESSION_COOKIE_SECURE": (False, "Send the session cookie over HTTPS only (set behind HTTPS)."),
+    "SAGA_RECOVERY_INTERVAL_S": (5, "Head office: seconds between looks for interrupted checkout sagas."),
+    "SAGA_RETRY_S": (5, "Head office: seconds before a saga waiting on the payment provider tries again."),
+    "SAGA_MAX_ATTEMPTS": (20, "Head office: tries of a compensation before its saga is marked failed."),
+    "TEST_CRASH_AT": (None, "Tests only: kill head office at a saga point (after_reserve, after_payment)."),
+    "PAYMENTS_TEST_LOOKUPS_DOWN": (False, "Tests only: the test payment provider does not answer look-ups."),
     "WAITRESS_THREADS": (8, "Threads serving requests."),
     "STORE_ADDRESS": (None, "Store node: the address printed on receipts, lines separated by `|` "
                       "(default: the store's setting; demo stores have one)."),

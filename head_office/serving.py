@@ -65,7 +65,15 @@ def serve_in_process(app: Any, host: str, port: int, threads: int) -> None:
     from waitress import serve
 
     _stop_on_sigterm()
+    start_background_jobs(app)
     serve(app, host=host, port=port, **waitress_options(threads))
+
+
+def start_background_jobs(app: Any) -> None:
+    """Jobs every serving process runs beside its requests."""
+    from .shop.runtime import start_recovery
+
+    start_recovery(app)  # interrupted checkout sagas: resumed or compensated, now and every few seconds
 
 
 def _stop_on_sigterm() -> None:
@@ -205,6 +213,7 @@ def worker_main(argv: list[str] | None = None) -> None:
         _exit_with_parent(args.parent)
     sock = socket.socket(fileno=args.fd)
     app = create_app()
+    start_background_jobs(app)
     server = create_server(app, sockets=[sock], **waitress_options(args.threads))
     try:
         server.run()

@@ -23,6 +23,7 @@ from .base import Base, TimestampMixin
 
 ROLES = ("cashier", "store_manager", "manager", "admin")
 STAFF_ROLES = ("cashier", "store_manager")
+CUSTOMER = "customer"  # online shop customers: users with no store, never synced to stores
 
 
 class Store(TimestampMixin, Base):
@@ -43,7 +44,7 @@ class User(TimestampMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
@@ -53,10 +54,10 @@ class User(TimestampMixin, Base):
 
     __table_args__ = (
         CheckConstraint(
-            "role IN ('cashier', 'store_manager', 'manager', 'admin')", name="role_known"
+            "role IN ('cashier', 'store_manager', 'manager', 'admin', 'customer')", name="role_known"
         ),
         CheckConstraint(
-            "role IN ('manager', 'admin') OR store_id IS NOT NULL", name="staff_have_store"
+            "role IN ('manager', 'admin', 'customer') OR store_id IS NOT NULL", name="staff_have_store"
         ),
     )
 

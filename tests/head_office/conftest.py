@@ -58,6 +58,8 @@ def app(ho_engine, app_config):
     app = create_app(app_config)
     yield app
     app.extensions["comptoir_engine"].dispose()
+    if "comptoir_payments_engine" in app.extensions:
+        app.extensions["comptoir_payments_engine"].dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The online shop: customers, carts, orders, the checkout saga, payments and fulfilment."""

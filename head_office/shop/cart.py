@@ -1,0 +1,175 @@
+"""The shop's catalog (with what central stock can sell) and each customer's cart.
+
+Totals use one rule: line net = quantity x unit price; each tax on the subtotal
+of the lines it applies to, rounded half up (``common.taxes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from common.errors import NotFound, ValidationFailed
+from common.limits import LINES_MAX, QTY_MAX
+from common.taxes import TaxTable, compute_taxes
+
+from ..catalog.queries import matches
+from ..models import CartLine, CentralStock, Product
+
+AVAILABLE = func.coalesce(CentralStock.on_hand - CentralStock.reserved, 0)
+
+
+def shop_products(
+    session: Session, q: str | None = None, category: str | None = None, page: int = 1, page_size: int = 50
+) -> tuple[list[dict], int]:
+    """Active products with what central stock can sell now (``available``)."""
+    query = (
+        select(Product, AVAILABLE.label("available"))
+        .outerjoin(CentralStock, CentralStock.product_id == Product.id)
+        .where(Product.active.is_(True))
+    )
+    if q and q.strip():
+        query = query.where(matches(q))
+    if category:
+        query = query.where(func.lower(Product.category) == category.strip().lower())
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(Product.name, Product.sku).limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    return [product_row(product, available) for product, available in rows], total
+
+
+def product_row(product: Product, available: int) -> dict:
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "category": product.category,
+        "price_cents": product.price_cents,
+        "tax_class": product.tax_class,
+        "available": max(int(available or 0), 0),
+    }
+
+
+def shop_product(session: Session, sku: str) -> dict:
+    row = session.execute(
+        select(Product, AVAILABLE)
+        .outerjoin(CentralStock, CentralStock.product_id == Product.id)
+        .where(Product.sku == sku, Product.active.is_(True))
+    ).first()
+    if row is None:
+        raise NotFound(f"No product with SKU {sku}.", code="unknown_sku")
+    return product_row(row[0], row[1])
+
+
+@dataclass
+class PricedCart:
+    lines: list[dict] = field(default_factory=list)
+    subtotal_cents: int = 0
+    taxes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def tax_cents(self) -> int:
+        return sum(self.taxes.values())
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents + self.tax_cents
+
+    def wire(self) -> dict:
+        return {
+            "lines": self.lines,
+            "subtotal_cents": self.subtotal_cents,
+            "gst_cents": self.taxes.get("gst", 0),
+            "qst_cents": self.taxes.get("qst", 0),
+            "taxes": self.taxes,
+            "tax_cents": self.tax_cents,
+            "total_cents": self.total_cents,
+        }
+
+
+def price_lines(lines: list[dict], table: TaxTable) -> PricedCart:
+    """``lines`` carry ``qty``, ``unit_price_cents`` and ``tax_class``; adds ``net_cents``."""
+    for line in lines:
+        line["net_cents"] = line["qty"] * line["unit_price_cents"]
+    breakdown = compute_taxes([(line["tax_class"], line["net_cents"]) for line in lines], table)
+    return PricedCart(lines, sum(line["net_cents"] for line in lines), dict(breakdown.by_tax))
+
+
+def cart(session: Session, customer_id: int, table: TaxTable) -> PricedCart:
+    rows = session.execute(
+        select(Product, CartLine.qty, AVAILABLE.label("available"))
+        .join(CartLine, CartLine.product_id == Product.id)
+        .outerjoin(CentralStock, CentralStock.product_id == Product.id)
+        .where(CartLine.customer_id == customer_id)
+        .order_by(CartLine.added_at, Product.sku)
+    ).all()
+    lines = [
+        {
+            "sku": product.sku,
+            "name": product.name,
+            "qty": qty,
+            "unit_price_cents": product.price_cents,
+            "tax_class": product.tax_class,
+            "available": max(int(available or 0), 0),
+            "product_id": product.id,
+            "active": product.active,
+        }
+        for product, qty, available in rows
+    ]
+    return price_lines(lines, table)
+
+
+def set_line(session: Session, customer_id: int, sku: str, qty: int) -> None:
+    """Put ``qty`` of ``sku`` in the cart (0 removes the line)."""
+    if not isinstance(qty, int) or isinstance(qty, bool) or not 0 <= qty <= QTY_MAX:
+        raise ValidationFailed(
+            "Invalid quantity.", errors={"qty": [f"A whole number from 0 to {QTY_MAX:,}."]}
+        )
+    product = session.scalar(select(Product).where(Product.sku == sku))
+    if product is None or (not product.active and qty > 0):
+        raise NotFound(
+            f"No product with SKU {sku} in the shop.",
+            code="unknown_sku",
+            errors={"sku": [f"Unknown SKU {sku}."]},
+        )
+    if qty == 0:
+        session.execute(
+            delete(CartLine).where(CartLine.customer_id == customer_id, CartLine.product_id == product.id)
+        )
+        return
+    count = (
+        session.scalar(
+            select(func.count()).where(CartLine.customer_id == customer_id, CartLine.product_id != product.id)
+        )
+        or 0
+    )
+    if count >= LINES_MAX:
+        raise ValidationFailed(
+            f"A cart holds at most {LINES_MAX} lines.", errors={"sku": [f"At most {LINES_MAX} lines."]}
+        )
+    session.execute(
+        pg_insert(CartLine)
+        .values(customer_id=customer_id, product_id=product.id, qty=qty)
+        .on_conflict_do_update(index_elements=[CartLine.customer_id, CartLine.product_id], set_={"qty": qty})
+    )
+
+
+def add_to_cart(session: Session, customer_id: int, sku: str, qty: int = 1) -> None:
+    """Add ``qty`` to what the cart holds of ``sku`` (capped at the line limit)."""
+    product = session.scalar(select(Product).where(Product.sku == sku))
+    if product is None:
+        raise NotFound(f"No product with SKU {sku} in the shop.", code="unknown_sku")
+    held = (
+        session.scalar(
+            select(CartLine.qty).where(CartLine.customer_id == customer_id, CartLine.product_id == product.id)
+        )
+        or 0
+    )
+    set_line(session, customer_id, sku, min(held + qty, QTY_MAX))
+
+
+def clear_cart(session: Session, customer_id: int) -> None:
+    session.execute(delete(CartLine).where(CartLine.customer_id == customer_id))

@@ -1,0 +1,592 @@
+"""The checkout saga: verify stock, reserve it, take payment, confirm; or undo in reverse.
+
+State lives in PostgreSQL (``sagas``, ``saga_steps``). One runner at a time
+drives a saga: it holds a session-level advisory lock on it (PostgreSQL drops
+the lock the moment the runner's process dies, so whichever process looks next
+can take over at once) and writes its ``owner`` token on the saga row. Every
+step runs in a transaction that locks the saga row and checks that token: a
+runner that lost the saga can never apply a step.
+
+Steps inside the database (verify, reserve, confirm, release, cancel) commit
+their effect and their ``done`` status together, so each happens exactly once.
+The payment is outside: it is sent under an idempotency key made of the saga
+id (``saga-<id>-capture``); when its answer is lost (a timeout, a crash), the
+saga asks the provider what happened under that key before doing anything
+else. A compensation first *voids* the key (a late capture with it is then
+refused) and refunds only a capture that really happened, under its own key
+(``saga-<id>-refund``): never twice, never a capture left on a cancelled order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.clock import utcnow
+
+from ..models import CartLine, CentralStock, Order, OrderLine, Product, Saga, SagaStep
+from ..stock.operations import change_central, ledger
+from . import payments
+from .metrics import CHECKOUTS, STEP_DURATION
+
+log = logging.getLogger(__name__)
+
+FORWARD = ("verify_stock", "reserve_stock", "take_payment", "confirm_order")
+COMPENSATION = ("refund_payment", "release_stock", "cancel_order")
+# Advisory lock keys of sagas: this base plus the saga id (far from every other lock key).
+LOCK_BASE = 0x53414741 << 24  # "SAGA"
+
+
+class LostSaga(Exception):
+    """Another runner owns this saga now (or it has ended): stop driving it."""
+
+
+class Parked(Exception):
+    """The step cannot finish now (no answer from the provider): try again later."""
+
+
+@dataclass
+class SagaSettings:
+    retry_s: float = 5.0
+    max_attempts: int = 20
+    crash_at: str | None = None  # test hook: SIGKILL this process at that point
+
+    @classmethod
+    def from_config(cls, config: Any) -> SagaSettings:
+        return cls(
+            retry_s=float(config.get("SAGA_RETRY_S", 5.0)),
+            max_attempts=int(config.get("SAGA_MAX_ATTEMPTS", 20)),
+            crash_at=config.get("TEST_CRASH_AT") or None,
+        )
+
+
+def capture_key(saga_id: int) -> str:
+    return f"saga-{saga_id}-capture"
+
+
+def refund_key(saga_id: int) -> str:
+    return f"saga-{saga_id}-refund"
+
+
+class SagaRunner:
+    def __init__(
+        self,
+        engine: Engine,
+        sessions: sessionmaker[Session],
+        provider: payments.PaymentProvider,
+        settings: SagaSettings | None = None,
+    ) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.provider = provider
+        self.settings = settings or SagaSettings()
+        self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._local = threading.local()
+
+    def _session(self) -> Session:
+        """A session on the connection that holds the saga's lock (one connection per run)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return self.sessions()
+        return Session(bind=conn, expire_on_commit=False)
+
+    # Locking ----------------------------------------------------------------------------------
+
+    def try_lock(self, saga_id: int) -> Connection | None:
+        """The saga's advisory lock on a connection of its own, or None when someone holds it."""
+        conn = self.engine.connect()
+        try:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_BASE + saga_id}).scalar()
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        if not got:
+            conn.close()
+            return None
+        return conn
+
+    def unlock(self, conn: Connection, saga_id: int) -> None:
+        try:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_BASE + saga_id})
+            conn.commit()
+        except Exception:  # noqa: BLE001 - a broken connection: PostgreSQL already dropped the lock
+            log.warning("saga %s: could not release its lock cleanly", saga_id, exc_info=True)
+            conn.invalidate()
+        finally:
+            conn.close()
+
+    # Driving ----------------------------------------------------------------------------------
+
+    def start(self, build: Any) -> int:
+        """Create a saga with ``build(session)`` (which returns its id) under its lock, and drive it.
+
+        The saga's id comes from its sequence first, so its lock is held before the saga
+        exists: no recovery job can pick it up between its creation and its first step.
+        """
+        conn = self.engine.connect()
+        try:
+            saga_id = int(
+                conn.execute(text("SELECT nextval(pg_get_serial_sequence('sagas', 'id'))")).scalar_one()
+            )
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_BASE + saga_id})
+            conn.commit()
+            with Session(bind=conn, expire_on_commit=False) as session:
+                build(session, saga_id)
+                session.commit()
+        except BaseException:
+            self.unlock(conn, saga_id) if "saga_id" in locals() else conn.close()
+            raise
+        self.drive(saga_id, held=conn)
+        return saga_id
+
+    def drive(self, saga_id: int, held: Connection | None = None) -> str | None:
+        """Run the saga until it ends or must wait; its state then, None if another runner has it."""
+        conn = held or self.try_lock(saga_id)
+        if conn is None:
+            return None
+        self._local.conn = conn
+        try:
+            with self._session() as session:
+                claimed = session.execute(
+                    update(Saga)
+                    .where(Saga.id == saga_id, Saga.state == "running")
+                    .values(owner=self.owner, runs=Saga.runs + 1, updated_at=utcnow())
+                    .returning(Saga.id)
+                ).first()
+                session.commit()
+                if claimed is None:
+                    return session.scalar(select(Saga.state).where(Saga.id == saga_id))
+            while True:
+                try:
+                    name = self._next_step(saga_id)
+                except LostSaga:
+                    return None
+                if name is None:
+                    break
+                started = time.perf_counter()
+                try:
+                    getattr(self, name)(saga_id)
+                except Parked:
+                    return "running"
+                except LostSaga:
+                    return None
+                except Exception as exc:  # noqa: BLE001 - a step's bug or a lost database: retry later
+                    log.exception("saga %s: step %s failed unexpectedly", saga_id, name)
+                    self._park(saga_id, name, f"{exc.__class__.__name__}: retrying later")
+                    return "running"
+                finally:
+                    STEP_DURATION.labels(name).observe(time.perf_counter() - started)
+            with self._session() as session:
+                return session.scalar(select(Saga.state).where(Saga.id == saga_id))
+        finally:
+            self._local.conn = None
+            self.unlock(conn, saga_id)
+
+    def recover(self, limit: int = 50) -> list[tuple[int, str | None]]:
+        """Drive every running saga that is due and that no live runner holds."""
+        with self.sessions() as session:
+            ids = list(
+                session.scalars(
+                    select(Saga.id)
+                    .where(Saga.state == "running", Saga.next_attempt_at <= utcnow())
+                    .order_by(Saga.next_attempt_at, Saga.id)
+                    .limit(limit)
+                )
+            )
+        done = []
+        for saga_id in ids:
+            state = self.drive(saga_id)
+            if state is not None:
+                done.append((saga_id, state))
+        return done
+
+    def _next_step(self, saga_id: int) -> str | None:
+        with self._session() as session:
+            saga = session.execute(select(Saga).where(Saga.id == saga_id).with_for_update()).scalar_one()
+            if saga.state != "running":
+                return None
+            if saga.owner != self.owner:
+                raise LostSaga(saga_id)
+            steps = {s.name: s for s in session.scalars(select(SagaStep).where(SagaStep.saga_id == saga_id))}
+            if not saga.compensating:
+                for name in FORWARD:
+                    if steps[name].status != "done":
+                        return name
+                return None
+            wanted = ["cancel_order"]
+            if steps["reserve_stock"].status == "done":
+                wanted.insert(0, "release_stock")
+            if steps["take_payment"].status in ("running", "done"):
+                wanted.insert(0, "refund_payment")
+            for name in wanted:
+                if name not in steps:
+                    position = len(FORWARD) + 1 + COMPENSATION.index(name)
+                    session.add(SagaStep(saga_id=saga_id, name=name, position=position))
+                    session.flush()
+                    steps[name] = session.get(SagaStep, (saga_id, name))  # type: ignore[assignment]
+            session.commit()
+            for name in wanted:
+                if steps[name].status not in ("done", "skipped"):
+                    return name
+            return None
+
+    # Helpers ------------------------------------------------------------------------------------
+
+    def _fenced(self, session: Session, saga_id: int) -> Saga:
+        saga = session.execute(select(Saga).where(Saga.id == saga_id).with_for_update()).scalar_one()
+        if saga.owner != self.owner or saga.state != "running":
+            raise LostSaga(saga_id)
+        return saga
+
+    def _step(self, session: Session, saga_id: int, name: str) -> SagaStep:
+        step = session.get(SagaStep, (saga_id, name))
+        assert step is not None
+        step.attempts += 1
+        if step.started_at is None:
+            step.started_at = utcnow()
+        return step
+
+    def _finish(
+        self, step: SagaStep, status: str, error: str | None = None, result: dict[str, Any] | None = None
+    ) -> None:
+        step.status = status
+        step.ended_at = utcnow()
+        step.error = error
+        if result is not None:
+            step.result = result
+
+    def _compensate(self, saga: Saga, reason: dict[str, Any]) -> None:
+        saga.compensating = True
+        saga.reason = reason
+        saga.updated_at = utcnow()
+
+    def _park(self, saga_id: int, name: str, error: str) -> None:
+        try:
+            with self._session() as session:
+                saga = self._fenced(session, saga_id)
+                step = session.get(SagaStep, (saga_id, name))
+                if step is not None:
+                    step.error = error
+                    if name in COMPENSATION and step.attempts >= self.settings.max_attempts:
+                        step.status = "failed"
+                        step.ended_at = utcnow()
+                        saga.state = "failed"
+                        saga.ended_at = utcnow()
+                        CHECKOUTS.labels("failed").inc()
+                saga.next_attempt_at = utcnow() + timedelta(seconds=self.settings.retry_s)
+                saga.updated_at = utcnow()
+                session.commit()
+        except LostSaga:
+            pass
+        except Exception:  # noqa: BLE001 - the database is unreachable: recovery will retry
+            log.warning("saga %s: could not record the wait", saga_id, exc_info=True)
+
+    def _crash_point(self, point: str) -> None:
+        if self.settings.crash_at == point:
+            log.warning("test hook: killing this process at %s", point)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    @staticmethod
+    def _lines(session: Session, order_id: int) -> list[OrderLine]:
+        return list(
+            session.scalars(
+                select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.product_id)
+            )
+        )
+
+    # Forward steps ------------------------------------------------------------------------------
+
+    def verify_stock(self, saga_id: int) -> None:
+        with self._session() as session:
+            saga = self._fenced(session, saga_id)
+            step = self._step(session, saga_id, "verify_stock")
+            short = _short_lines(session, self._lines(session, saga.order_id))
+            if short:
+                self._finish(step, "failed", "Not enough stock.", {"short": short})
+                self._compensate(saga, insufficient_reason(short))
+            else:
+                self._finish(step, "done")
+            session.commit()
+
+    def reserve_stock(self, saga_id: int) -> None:
+        with self._session() as session:
+            saga = self._fenced(session, saga_id)
+            step = self._step(session, saga_id, "reserve_stock")
+            order_id = saga.order_id
+            short: dict[str, list[str]] = {}
+            for line in self._lines(session, order_id):
+                product = session.get(Product, line.product_id)
+                assert product is not None
+                after = change_central(
+                    session,
+                    product,
+                    reserved=line.qty,
+                    condition=(CentralStock.on_hand - CentralStock.reserved >= line.qty),
+                )
+                if after is None:
+                    short = _short_lines(session, self._lines(session, order_id)) or {
+                        line.sku: ["Not enough stock."]
+                    }
+                    break
+                ledger(
+                    session,
+                    product,
+                    "reserved",
+                    "allocation",
+                    line.qty,
+                    ref_type="order",
+                    ref_id=str(order_id),
+                    actor="shop",
+                    note=f"online order {order_id}",
+                )
+            if short:
+                session.rollback()
+                saga = self._fenced(session, saga_id)
+                step = self._step(session, saga_id, "reserve_stock")
+                self._finish(step, "failed", "Not enough stock.", {"short": short})
+                self._compensate(saga, insufficient_reason(short))
+            else:
+                self._finish(step, "done")
+            session.commit()
+        self._crash_point("after_reserve")
+
+    def take_payment(self, saga_id: int) -> None:
+        with self._session() as session:
+            saga = self._fenced(session, saga_id)
+            step = self._step(session, saga_id, "take_payment")
+            unknown = step.status == "running"  # an earlier run sent it and never heard back
+            step.status = "running"
+            order = session.get(Order, saga.order_id)
+            assert order is not None
+            amount, order_id, token = order.total_cents, order.id, saga.payment_token
+            session.commit()
+        key = capture_key(saga_id)
+        try:
+            attempt = None
+            if unknown:
+                attempt = self._ask(saga_id, key)
+            if attempt is None:
+                try:
+                    attempt = self.provider.capture(key, token, amount, order_id)
+                except payments.NoAnswer:
+                    self._note(saga_id, "take_payment", "No answer from the provider: asking it by key.")
+                    attempt = self._ask(saga_id, key)
+                    if attempt is None:
+                        attempt = self.provider.capture(key, token, amount, order_id)
+            if not attempt.succeeded:
+                raise payments.Declined(attempt.outcome, "The card was declined.")
+        except payments.Declined as exc:
+            self._payment_failed(saga_id, "payment_declined", exc)
+            return
+        except payments.ProcessingError as exc:
+            self._payment_failed(saga_id, "payment_failed", exc)
+            return
+        except payments.NoAnswer as exc:
+            self._park(saga_id, "take_payment", f"No answer from the provider: {exc}")
+            raise Parked(saga_id) from exc
+        self._crash_point("after_payment")
+        with self._session() as session:
+            self._fenced(session, saga_id)
+            step = session.get(SagaStep, (saga_id, "take_payment"))
+            assert step is not None
+            self._finish(step, "done", None, {"capture_key": key, "amount_cents": attempt.amount_cents})
+            session.commit()
+
+    def _ask(self, saga_id: int, key: str) -> payments.Attempt | None:
+        """What the provider recorded under ``key``; parks the saga if it cannot say now."""
+        try:
+            return self.provider.find(key)
+        except payments.NoAnswer as exc:
+            self._park(
+                saga_id, "take_payment", f"Payment outcome unknown; the provider does not answer: {exc}"
+            )
+            raise Parked(saga_id) from exc
+
+    def _note(self, saga_id: int, name: str, error: str) -> None:
+        with self._session() as session:
+            self._fenced(session, saga_id)
+            step = session.get(SagaStep, (saga_id, name))
+            assert step is not None
+            step.error = error
+            session.commit()
+
+    def _payment_failed(self, saga_id: int, code: str, exc: payments.PaymentError) -> None:
+        with self._session() as session:
+            saga = self._fenced(session, saga_id)
+            step = session.get(SagaStep, (saga_id, "take_payment"))
+            assert step is not None
+            self._finish(step, "failed", f"{exc.code}: {exc.message}")
+            self._compensate(saga, {"code": code, "message": exc.message, "errors": {"card": [exc.code]}})
+            session.commit()
+
+    def confirm_order(self, saga_id: int) -> None:
+        with self._session() as session:
+            saga = self._fenced(session, saga_id)
+            step = self._step(session, saga_id, "confirm_order")
+            order = session.execute(
+                select(Order).where(Order.id == saga.order_id).with_for_update()
+            ).scalar_one()
+            if order.status == "pending":
+                order.status = "confirmed"
+                order.confirmed_at = utcnow()
+                products = [line.product_id for line in self._lines(session, order.id)]
+                session.execute(
+                    delete(CartLine).where(
+                        CartLine.customer_id == order.customer_id, CartLine.product_id.in_(products)
+                    )
+                )
+            if order.answer is None:
+                order.answer = confirmed_answer(order)
+            self._finish(step, "done")
+            saga.state = "completed"
+            saga.ended_at = utcnow()
+            session.commit()
+        CHECKOUTS.labels("confirmed").inc()
+
+    # Compensations ------------------------------------------------------------------------------
+
+    def refund_payment(self, saga_id: int) -> None:
+        with self._session() as session:
+            saga = self._fenced(session, saga_id)
+            step = self._step(session, saga_id, "refund_payment")
+            step.status = "running"
+            order = session.get(Order, saga.order_id)
+            assert order is not None
+            amount, order_id = order.total_cents, order.id
+            session.commit()
+        key = capture_key(saga_id)
+        refunded = 0
+        try:
+            attempt = self.provider.void(key, amount, order_id)
+            if attempt.succeeded:
+                refund = self.provider.refund(refund_key(saga_id), key, attempt.amount_cents, order_id)
+                refunded = refund.amount_cents
+        except payments.NoAnswer as exc:
+            self._park(saga_id, "refund_payment", f"No answer from the provider: {exc}")
+            raise Parked(saga_id) from exc
+        except payments.PaymentError as exc:
+            self._park(saga_id, "refund_payment", f"{exc.code}: {exc.message}")
+            raise Parked(saga_id) from exc
+        with self._session() as session:
+            self._fenced(session, saga_id)
+            step = session.get(SagaStep, (saga_id, "refund_payment"))
+            assert step is not None
+            self._finish(step, "done", None, {"refunded_cents": refunded})
+            session.commit()
+
+    def release_stock(self, saga_id: int) -> None:
+        with self._session() as session:
+            saga = self._fenced(session, saga_id)
+            step = self._step(session, saga_id, "release_stock")
+            order = session.execute(
+                select(Order).where(Order.id == saga.order_id).with_for_update()
+            ).scalar_one()
+            if order.status == "shipped":
+                raise RuntimeError(f"order {order.id} was shipped: its reservation is gone")
+            for line in self._lines(session, order.id):
+                product = session.get(Product, line.product_id)
+                assert product is not None
+                after = change_central(
+                    session, product, reserved=-line.qty, condition=(CentralStock.reserved >= line.qty)
+                )
+                if after is None:
+                    raise RuntimeError(f"reservation of {line.sku} for order {order.id} is missing")
+                ledger(
+                    session,
+                    product,
+                    "reserved",
+                    "deallocation",
+                    -line.qty,
+                    ref_type="order",
+                    ref_id=str(order.id),
+                    actor="shop",
+                    note=f"online order {order.id} released",
+                )
+            self._finish(step, "done")
+            session.commit()
+
+    def cancel_order(self, saga_id: int) -> None:
+        with self._session() as session:
+            saga = self._fenced(session, saga_id)
+            step = self._step(session, saga_id, "cancel_order")
+            order = session.execute(
+                select(Order).where(Order.id == saga.order_id).with_for_update()
+            ).scalar_one()
+            reason = saga.reason or {"code": "cancelled", "message": "Cancelled."}
+            if order.status in ("pending", "confirmed"):
+                order.status = "cancelled"
+                order.cancelled_at = utcnow()
+                order.cancel_reason = str(reason.get("message", ""))[:1000]
+            if order.answer is None:
+                order.answer = failed_answer(order, reason)
+            self._finish(step, "done")
+            saga.state = "compensated"
+            saga.ended_at = utcnow()
+            session.commit()
+        CHECKOUTS.labels(OUTCOMES.get(str(reason.get("code")), "cancelled")).inc()
+
+
+OUTCOMES = {
+    "payment_declined": "declined",
+    "payment_failed": "payment_failed",
+    "insufficient_stock": "insufficient_stock",
+    "cancelled_by_staff": "cancelled",
+}
+
+
+def _short_lines(session: Session, lines: list[OrderLine]) -> dict[str, list[str]]:
+    ids = [line.product_id for line in lines]
+    available = dict(
+        session.execute(
+            select(CentralStock.product_id, CentralStock.on_hand - CentralStock.reserved).where(
+                CentralStock.product_id.in_(ids)
+            )
+        ).all()
+    )
+    return {
+        line.sku: [f"Only {max(available.get(line.product_id, 0), 0)} available, {line.qty} asked."]
+        for line in lines
+        if line.qty > available.get(line.product_id, 0)
+    }
+
+
+def insufficient_reason(short: dict[str, list[str]]) -> dict[str, Any]:
+    return {"code": "insufficient_stock", "message": "Not enough stock for some lines.", "errors": short}
+
+
+def confirmed_answer(order: Order) -> dict[str, Any]:
+    return {
+        "status": 201,
+        "body": {"order_id": order.id, "status": "confirmed", "total_cents": order.total_cents},
+    }
+
+
+STATUS_OF = {"payment_declined": 402, "payment_failed": 402, "insufficient_stock": 409}
+
+
+def failed_answer(order: Order, reason: dict[str, Any]) -> dict[str, Any]:
+    code = str(reason.get("code", "checkout_failed"))
+    status = STATUS_OF.get(code, 409)
+    return {
+        "status": status,
+        "body": {
+            "code": code,
+            "status": status,
+            "message": str(reason.get("message", "The checkout did not go through.")),
+            "errors": reason.get("errors") or {},
+            "order_id": order.id,
+            "order_status": "cancelled",
+        },
+    }
