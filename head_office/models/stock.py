@@ -32,6 +32,7 @@ MOVEMENT_KINDS = (
     "shipment",
     "transit_received",
     "transit_loss",
+    "online_shipment",  # an online order left the warehouse (on hand and reserved both go down)
 )
 
 

@@ -1,7 +1,8 @@
 """The shop's catalog (with what central stock can sell) and each customer's cart.
 
-Totals use one rule: line net = quantity x unit price; each tax on the subtotal
-of the lines it applies to, rounded half up (``common.taxes``).
+Totals come from the shared sale arithmetic (``common.pricing``): line net =
+quantity x unit price; each tax on the subtotal of the lines it applies to,
+rounded half up.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from common.errors import NotFound, ValidationFailed
 from common.limits import LINES_MAX, QTY_MAX
-from common.taxes import TaxTable, compute_taxes
+from common.pricing import PricedLine, price_sale
+from common.taxes import TaxTable
 
 from ..catalog.queries import matches
 from ..models import CartLine, CentralStock, Product
@@ -91,11 +93,21 @@ class PricedCart:
 
 
 def price_lines(lines: list[dict], table: TaxTable) -> PricedCart:
-    """``lines`` carry ``qty``, ``unit_price_cents`` and ``tax_class``; adds ``net_cents``."""
-    for line in lines:
-        line["net_cents"] = line["qty"] * line["unit_price_cents"]
-    breakdown = compute_taxes([(line["tax_class"], line["net_cents"]) for line in lines], table)
-    return PricedCart(lines, sum(line["net_cents"] for line in lines), dict(breakdown.by_tax))
+    """``lines`` carry ``sku``, ``qty``, ``unit_price_cents`` and ``tax_class``; adds ``net_cents``.
+
+    The shared sale arithmetic (``common.pricing``): the cart shows what the order records.
+    """
+    priced = price_sale(
+        [
+            PricedLine(number, line["sku"], line.get("name", ""), line["qty"], line["unit_price_cents"],
+                       line["tax_class"], None, 0)
+            for number, line in enumerate(lines, start=1)
+        ],
+        table,
+    )
+    for line, result in zip(lines, priced.lines, strict=True):
+        line["net_cents"] = result.net_cents
+    return PricedCart(lines, priced.subtotal_cents, dict(priced.taxes))
 
 
 def cart(session: Session, customer_id: int, table: TaxTable) -> PricedCart:

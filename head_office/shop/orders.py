@@ -276,9 +276,9 @@ def ship(session: Session, order_id: int, actor: str) -> Order:
                 f"The reservation of {line.sku} for order {order.id} is missing.", code="reservation_missing"
             )
         note = f"online order {order.id} shipped"
-        ref = {"ref_type": "order", "ref_id": str(order.id), "actor": actor, "note": note}
-        ledger(session, product, "reserved", "online_shipment", -line.qty, **ref)
-        ledger(session, product, "on_hand", "online_shipment", -line.qty, **ref)
+        for bucket in ("reserved", "on_hand"):
+            ledger(session, product, bucket, "online_shipment", -line.qty, ref_type="order",
+                   ref_id=str(order.id), actor=actor, note=note)
     order.status = "shipped"
     order.shipped_at = utcnow()
     order.shipped_by = actor

@@ -194,7 +194,7 @@ class SagaRunner:
             self._local.conn = None
             self.unlock(conn, saga_id)
 
-    def recover(self, limit: int = 50) -> list[tuple[int, str | None]]:
+    def recover(self, limit: int = 50) -> list[tuple[int, str]]:
         """Drive every running saga that is due and that no live runner holds."""
         with self.sessions() as session:
             ids = list(
@@ -399,9 +399,9 @@ class SagaRunner:
         self._crash_point("after_payment")
         with self._session() as session:
             self._fenced(session, saga_id)
-            step = session.get(SagaStep, (saga_id, "take_payment"))
-            assert step is not None
-            self._finish(step, "done", None, {"capture_key": key, "amount_cents": attempt.amount_cents})
+            done = session.get(SagaStep, (saga_id, "take_payment"))
+            assert done is not None
+            self._finish(done, "done", None, {"capture_key": key, "amount_cents": attempt.amount_cents})
             session.commit()
 
     def _ask(self, saga_id: int, key: str) -> payments.Attempt | None:
@@ -481,9 +481,9 @@ class SagaRunner:
             raise Parked(saga_id) from exc
         with self._session() as session:
             self._fenced(session, saga_id)
-            step = session.get(SagaStep, (saga_id, "refund_payment"))
-            assert step is not None
-            self._finish(step, "done", None, {"refunded_cents": refunded})
+            done = session.get(SagaStep, (saga_id, "refund_payment"))
+            assert done is not None
+            self._finish(done, "done", None, {"refunded_cents": refunded})
             session.commit()
 
     def release_stock(self, saga_id: int) -> None:

@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def _now() -> sa.Column:
+def _now() -> sa.sql.elements.ColumnElement:
     return sa.func.now()
 
 

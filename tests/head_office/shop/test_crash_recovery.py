@@ -18,14 +18,15 @@ from .conftest import card, ledger_rows, levels
 pytestmark = pytest.mark.slow
 
 
-def _serve(pg_url, tmp_path, name, **extra):
+def _serve(pg_url, tmp_path, name, workers=1, **extra):
     env = base_env(
         COMPTOIR_DATABASE_URL=pg_url,
         COMPTOIR_SECRET_KEY="crash-test-key",
         COMPTOIR_SAGA_RECOVERY_INTERVAL_S="0.5",
         **extra,
     )
-    return Service(["head-office", "serve"], free_port(), env, tmp_path / f"{name}.log").start()
+    args = ["head-office", "serve", "--workers", str(workers)]
+    return Service(args, free_port(), env, tmp_path / f"{name}.log").start()
 
 
 def _wait_for_end(db_session, timeout=30.0):
@@ -79,8 +80,8 @@ def test_head_office_killed_mid_checkout_finishes_the_saga_once_after_restart(
     assert levels(db_session, product) == {"on_hand": 5, "reserved": 2}
     assert ledger_rows(db_session) == captured_before_restart
 
-    # Two head-office processes come back at once; both look for interrupted sagas.
-    first = _serve(pg_url, tmp_path, "first")
+    # Head office comes back as three processes at once (2 workers + 1); all look for interrupted sagas.
+    first = _serve(pg_url, tmp_path, "first", workers=2)
     second = _serve(pg_url, tmp_path, "second")
     try:
         saga = _wait_for_end(db_session)
