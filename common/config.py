@@ -22,6 +22,8 @@ PREFIX = "COMPTOIR_"
 # Every setting, its default and what it means (the README's table is made from this).
 SETTINGS: dict[str, tuple[Any, str]] = {
     "DATABASE_URL": (None, "Head office: PostgreSQL URL (`comptoir demo` alone starts an embedded one)."),
+    "DATABASE_REPLICA_URL": (None, "Head office: a PostgreSQL streaming replica; reports, the dashboard "
+                             "and CSV exports read from it (empty: from the primary)."),
     "SECRET_KEY": (None, "Signs session cookies and staff API tokens. Set it in production."),
     "TOKEN_TTL_HOURS": (8, "Lifetime of a staff API token, in hours."),
     "DATA_DIR": ("comptoir-data", "Store node: folder holding the SQLite file and node settings."),

@@ -80,6 +80,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["comptoir_engine"] = engine
+    if app.config.get("DATABASE_REPLICA_URL"):  # reports, the dashboard and CSV exports read there
+        replica = make_engine(app.config["DATABASE_REPLICA_URL"])
+        app.extensions["comptoir_replica_engine"] = replica
+        app.extensions["comptoir_replica_sessions"] = make_session_factory(replica)
     app.extensions["comptoir_metrics"] = monitoring.registry_for(engine)
     monitoring.watch_pool(engine)
     app.extensions["comptoir_sessions"] = make_session_factory(engine)

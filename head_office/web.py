@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, g, request
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 
@@ -14,6 +14,30 @@ def db() -> Session:
     if "db" not in g:
         g.db = current_app.extensions["comptoir_sessions"]()
     return g.db
+
+
+def report_db() -> Session:
+    """The session reports, the dashboard and CSV exports read from: the streaming replica's
+    when ``COMPTOIR_DATABASE_REPLICA_URL`` is set (reads only), else the request's own."""
+    factory = current_app.extensions.get("comptoir_replica_sessions")
+    if factory is None:
+        return db()
+    if "report_db" not in g:
+        g.report_db = factory()
+    return g.report_db
+
+
+def replica_lag_s() -> float | None:
+    """How far behind the primary the replica's data is, in seconds (0 when it has replayed
+    all it received); None without a replica."""
+    if current_app.extensions.get("comptoir_replica_sessions") is None:
+        return None
+    lag = report_db().execute(text(
+        "SELECT CASE WHEN NOT pg_is_in_recovery() "
+        "OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+        "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
+    )).scalar()
+    return round(max(float(lag or 0), 0.0), 3)
 
 
 def read_db() -> Connection:
@@ -37,6 +61,9 @@ def close_db(_exc: BaseException | None = None) -> None:
     session = g.pop("db", None)
     if session is not None:
         session.close()
+    replica = g.pop("report_db", None)
+    if replica is not None:
+        replica.close()
     conn = g.pop("read_db", None)
     if conn is not None:
         conn.close()

@@ -14,13 +14,14 @@ from ..diagram import mermaid, svg
 from ..reports import queries
 from ..reports.charts import bar_chart, column_chart
 from ..reports.dashboard import dashboard as build_dashboard
+from ..reports.views import with_replica_lag
 from ..stores.operations import list_stores
-from ..web import db
+from ..web import report_db
 from .views import bp
 
 
 def dashboard_page():
-    data = build_dashboard(db())
+    data = with_replica_lag(build_dashboard(report_db()))
     stores = data["stores"]
     days = [d["date"] for d in stores[0]["daily"]] if stores else []
     per_day = column_chart(
@@ -56,7 +57,7 @@ def dashboard_page():
 @bp.route("/reports")
 @page_login_required(*MANAGERS)
 def reports():
-    session = db()
+    session = report_db()
     stores = list_stores(session)
     today = business_date(utcnow(), stores[0].timezone if stores else "America/Montreal")
     start_text = request.args.get("from") or (today - timedelta(days=6)).isoformat()
@@ -90,7 +91,7 @@ def reports():
 @bp.route("/reports/sales.csv")
 @page_login_required(*MANAGERS)
 def reports_csv():
-    session = db()
+    session = report_db()
     start, end = queries.parse_range(request.args.get("from"), request.args.get("to"))
     store = queries.parse_store(session, request.args.get("store"))
     name = f"sales_{start}_{end}" + (f"_{store.code}" if store else "") + ".csv"

@@ -130,5 +130,8 @@ class DashboardStoreSchema(Schema):
 
 class DashboardSchema(Schema):
     as_of = fields.String(required=True)
+    replica_lag_s = fields.Float(
+        metadata={"description": "read from a streaming replica: seconds its data may be behind"}
+    )
     stores = fields.List(fields.Nested(DashboardStoreSchema), required=True)
     days = fields.List(fields.Nested(DayRevenueSchema), required=True)

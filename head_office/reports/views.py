@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, roles_required
-from ..web import db
+from ..web import replica_lag_s, report_db
 from . import queries
 from .dashboard import dashboard as build_dashboard
 from .schemas import DashboardSchema, SalesReportArgs, SalesReportSchema
@@ -17,7 +17,7 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Reports 
 
 
 def _arguments():
-    session = db()
+    session = report_db()
     start, end = queries.parse_range(request.args.get("from"), request.args.get("to"))
     store = queries.parse_store(session, request.args.get("store"))
     return session, start, end, store
@@ -63,4 +63,12 @@ def sales_report_csv():
 @error_responses(blp, 401, 403)
 def dashboard():
     """Every store: revenue today / 7 / 30 business days, sales, stock alerts, sync health."""
-    return build_dashboard(db())
+    return with_replica_lag(build_dashboard(report_db()))
+
+
+def with_replica_lag(data: dict) -> dict:
+    """Read from a replica, the dashboard says how far behind the primary it may be."""
+    lag = replica_lag_s()
+    if lag is not None:
+        data["replica_lag_s"] = lag
+    return data
