@@ -273,7 +273,7 @@ def main() -> None:
 
         node_dir = make_store(work / "node")
         port = free_port()
-        env = {**os.environ, "COMPTOIR_DATA_DIR": str(node_dir)}
+        env = {**os.environ, "COMPTOIR_DATA_DIR": str(node_dir), "COMPTOIR_REQUIRE_SHIFT": "false"}
         node = subprocess.Popen(
             [sys.executable, "-m", "common.cli", "store", "serve", "--port", str(port)],
             env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -49,6 +49,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                       "(default: the store's setting; demo stores have one)."),
     "GST_NUMBER": (None, "Store node: GST registration number printed on receipts."),
     "QST_NUMBER": (None, "Store node: QST registration number printed on receipts."),
+    "REQUIRE_SHIFT": (True, "Store node: a register sells only during an open shift (409 no_open_shift)."),
+    "REGISTERS": ("1,2", "Store node: the store's registers (cash drawers), comma separated."),
     "LANGUAGE": ("en", "Default language of pages, receipts and API messages: `fr` or `en` "
                  "(a user's saved choice, then the browser's Accept-Language, come first)."),
 }

@@ -15,6 +15,10 @@ events with them.
   add up to the sale's tax exactly: returns refund a line's share.
 - The total is subtotal + taxes. Payments: card may not exceed the total; cash
   may (the excess is the change).
+- Cash rounding (Canada, since the penny went): what is paid in cash is rounded
+  to the nearest 5 cents (.01/.02 down, .03/.04 up, .06/.07 down, .08/.09 up);
+  the total and the taxes are not, and card payments never are. The sale keeps
+  the difference as ``rounding_cents`` (-2 to +2).
 - A partial return refunds a cumulative share of each amount of a line, so any
   sequence of partial returns of the line gives back exactly what was paid.
 """
@@ -294,6 +298,44 @@ def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int
     return paid, paid - total_cents
 
 
+def cash_rounding(cents_due: int) -> int:
+    """What Canadian cash rounding adds to an amount paid in cash: -2 to +2 cents.
+
+    ``cents_due + cash_rounding(cents_due)`` is the nearest multiple of 5 cents
+    (there is never a tie: amounts are whole cents).
+    """
+    value = cents(cents_due, "cents_due")
+    return (value + 2) // 5 * 5 - value
+
+
+def settle_cash(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int, int, int]:
+    """As :func:`settle`, with cash rounding: returns ``(paid, change, rounding)``.
+
+    When cash is paid, the part of the total the card does not cover is rounded
+    to 5 cents (``rounding``); payments must cover ``total + rounding`` and the
+    change is what cash gave beyond it. A card-only sale is never rounded.
+    """
+    payments = list(payments)
+    card = sum(int(p.get("amount_cents") or 0) for p in payments if p.get("tender") == "card")
+    has_cash = any(p.get("tender") == "cash" for p in payments)
+    try:
+        paid, _ = settle(total_cents, payments)
+    except ValidationFailed as exc:
+        if exc.code != "insufficient_payment" or not has_cash:
+            raise
+        paid = sum(int(p.get("amount_cents") or 0) for p in payments)
+    rounding = cash_rounding(total_cents - card) if has_cash and total_cents > card else 0
+    due = total_cents + rounding
+    if paid < due:
+        raise ValidationFailed(
+            f"Payments ({format_cents(paid)}) do not cover the total ({format_cents(due)}):"
+            f" {format_cents(due - paid)} missing.",
+            code="insufficient_payment",
+            errors={"payments": ["payments do not cover the total"]},
+        )
+    return paid, paid - due, rounding
+
+
 def change_due(total_cents: int, paid_cents: int) -> int:
     """The change on ``paid_cents`` for a total (never negative)."""
     return max(cents(paid_cents, "paid_cents") - cents(total_cents, "total_cents"), 0)
@@ -460,11 +502,20 @@ def _payments_problem(p: Mapping[str, Any]) -> str | None:
             cash += payment["amount_cents"]
     if card > total:
         return "card payments exceed the total; only cash gives change"
-    if card + cash < total:
-        return f"payments ({card + cash}) do not cover the total ({total})"
+    rounding = p.get("rounding_cents") or 0
+    if not _is_cents(rounding):
+        return "rounding_cents must be a whole number of cents"
+    expected_rounding = cash_rounding(total - card) if cash and total > card else 0
+    if rounding != expected_rounding:
+        if rounding:  # a store that rounds must round as Canadian cash does
+            return f"rounding_cents must round the cash part to 5 cents ({expected_rounding})"
+        expected_rounding = 0  # a store that does not round (older tills) is still right
+    due = total + expected_rounding
+    if card + cash < due:
+        return f"payments ({card + cash}) do not cover the total ({due})"
     change = p.get("change_cents", 0)
-    if not _is_cents(change) or change != card + cash - total:
-        return f"change_cents must be what was paid less the total ({card + cash - total})"
+    if not _is_cents(change) or change != card + cash - due:
+        return f"change_cents must be what was paid less the total ({card + cash - due})"
     return None
 
 

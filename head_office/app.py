@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from .console.views import bp as console_bp
     from .replenishment.views import blp as replenishment_blp
     from .reports.views import blp as reports_blp
+    from .shifts.views import blp as shifts_blp
     from .shop import runtime as shop_runtime
     from .shop.api import blp as shop_api_blp
     from .shop.api import staff_blp as shop_staff_blp
@@ -142,7 +143,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 
     for blp in (session_blp, products_blp, stores_blp, users_blp, sync_blp):
         api.register_blueprint(blp)
-    for blp in (stock_blp, replenishment_blp, reports_blp, shop_api_blp, shop_staff_blp):
+    for blp in (stock_blp, replenishment_blp, reports_blp, shop_api_blp, shop_staff_blp, shifts_blp):
         api.register_blueprint(blp)
     shop_runtime.init_app(app)
     app.register_blueprint(console_bp)

@@ -25,6 +25,7 @@ from .reports.api import blp as reports_blp
 from .restock.api import blp as restock_blp
 from .returns.api import blp as returns_blp
 from .sales.api import blp as sales_blp
+from .shifts.api import blp as shifts_blp
 from .stock.api import blp as stock_blp
 from .sync_api import blp as sync_blp
 from .till import register as register_till
@@ -94,7 +95,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     api.ma_plugin.converter.add_attribute_function(numeric_limits_as_numbers)
     for blueprint in (session_blp, products_blp, sales_blp, returns_blp, stock_blp,
-                      restock_blp, reports_blp, sync_blp):
+                      restock_blp, reports_blp, sync_blp, shifts_blp):
         api.register_blueprint(blueprint)
     errors.register(app)  # after Api: replaces flask-smorest's HTTPException handler
     register_till(app)

@@ -226,4 +226,54 @@ CREATE TABLE carts (
 );
 """,
     ),
+    (
+        2,
+        "registers and shifts; register, shift and cash rounding on sales and returns",
+        """
+-- A shift is one cashier's time on one register: opened with a counted float,
+-- closed with a counted drawer. At most one open shift per register.
+CREATE TABLE shifts (
+    id TEXT PRIMARY KEY,
+    register TEXT NOT NULL,
+    cashier TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+    business_date TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    closed_at TEXT,
+    closed_by TEXT,
+    opening_float_cents INTEGER NOT NULL CHECK (opening_float_cents >= 0),
+    opening_counts TEXT,            -- JSON: units per denomination, when counted on the page
+    cash_expected_cents INTEGER,
+    cash_counted_cents INTEGER CHECK (cash_counted_cents >= 0),
+    closing_counts TEXT,            -- JSON
+    over_short_cents INTEGER,
+    report TEXT                     -- JSON: the Z report, written at close
+);
+CREATE UNIQUE INDEX shifts_one_open_per_register ON shifts (register) WHERE status = 'open';
+CREATE INDEX shifts_business_date ON shifts (business_date);
+
+CREATE TABLE cash_movements (
+    id TEXT PRIMARY KEY,
+    shift_id TEXT NOT NULL REFERENCES shifts (id),
+    kind TEXT NOT NULL CHECK (kind IN ('in', 'out')),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    reason TEXT NOT NULL,
+    cashier TEXT NOT NULL,
+    occurred_at TEXT NOT NULL
+);
+CREATE INDEX cash_movements_shift ON cash_movements (shift_id);
+
+ALTER TABLE sales ADD COLUMN register TEXT;
+ALTER TABLE sales ADD COLUMN shift_id TEXT;
+ALTER TABLE sales ADD COLUMN rounding_cents INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sales_shift ON sales (shift_id);
+ALTER TABLE returns ADD COLUMN register TEXT;
+ALTER TABLE returns ADD COLUMN shift_id TEXT;
+ALTER TABLE returns ADD COLUMN reason TEXT;
+CREATE INDEX returns_shift ON returns (shift_id);
+
+-- Each user's language (fr or en), saved with the user.
+ALTER TABLE users ADD COLUMN language TEXT;
+""",
+    ),
 ]

@@ -22,7 +22,8 @@ from common.tokens import TokenSigner
 from . import settings as settings_module
 from .db import ConnectionPool, db_path
 from .sales.operations import SellingRules
-from .settings import StoreSettings
+from .settings import StoreSettings, _truthy
+from .shifts.operations import registers
 
 
 class Node:
@@ -41,6 +42,8 @@ class Node:
             delay_step_s=float(config.get("LOGIN_DELAY_STEP_S", 0.2)),
         )
         self._signer: TokenSigner | None = None
+        self.require_shift = _truthy(config.get("REQUIRE_SHIFT", True))
+        self.registers = registers(config)
 
     def signer(self, secret_key: str) -> TokenSigner:
         if self._signer is None:
@@ -52,7 +55,8 @@ class Node:
 
     def rules(self, settings: StoreSettings) -> SellingRules:
         return SellingRules(settings=settings, taxes=self.taxes,
-                            cashier_discount_limit=self.discount_limit)
+                            cashier_discount_limit=self.discount_limit,
+                            require_shift=self.require_shift, registers=self.registers)
 
     def close(self) -> None:
         self.pool.close_all()

@@ -37,6 +37,9 @@ EVENT_TYPES = (
     "receipt_confirmation",
     "stock_count",
     "stock_adjustment",
+    "shift_opened",
+    "cash_movement",
+    "shift_closed",
 )
 
 # Error codes (the ``code`` of an error reply)
@@ -223,6 +226,54 @@ PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
             "reason": {"type": "string", "maxLength": 500},
             "occurred_at": _instant,
             "by": _who,
+        },
+    },
+    "shift_opened": {
+        "type": "object",
+        "required": ["id", "store_id", "register", "cashier", "opened_at", "opening_float_cents"],
+        "properties": {
+            "id": _uuid,
+            "store_id": _store,
+            "register": {"type": "string", "minLength": 1, "maxLength": 32},
+            "cashier": _who,
+            "business_date": _date,
+            "opened_at": _instant,
+            "opening_float_cents": {"type": "integer", "minimum": 0, "maximum": MAX_INT},
+        },
+    },
+    "cash_movement": {
+        "type": "object",
+        "required": ["id", "shift_id", "store_id", "kind", "amount_cents", "occurred_at"],
+        "properties": {
+            "id": _uuid,
+            "shift_id": _uuid,
+            "store_id": _store,
+            "kind": {"enum": ["in", "out"]},
+            "amount_cents": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+            "reason": {"type": "string", "maxLength": 500},
+            "cashier": _who,
+            "occurred_at": _instant,
+        },
+    },
+    "shift_closed": {
+        "type": "object",
+        "required": [
+            "id", "store_id", "register", "cashier", "opened_at", "closed_at",
+            "opening_float_cents", "cash_expected_cents", "cash_counted_cents", "over_short_cents",
+        ],
+        "properties": {
+            "id": _uuid,
+            "store_id": _store,
+            "register": {"type": "string", "minLength": 1, "maxLength": 32},
+            "cashier": _who,
+            "business_date": _date,
+            "opened_at": _instant,
+            "closed_at": _instant,
+            "opening_float_cents": {"type": "integer", "minimum": 0, "maximum": MAX_INT},
+            "cash_expected_cents": _cents,
+            "cash_counted_cents": {"type": "integer", "minimum": 0, "maximum": MAX_INT},
+            "over_short_cents": _cents,
+            "report": {"type": "object"},
         },
     },
 }

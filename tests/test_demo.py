@@ -74,6 +74,9 @@ def test_demo_starts_the_chain_syncs_a_sale_and_stops_cleanly(tmp_path):
         assert "manager / manager" in banner and "cashier1 / cashier" in banner
 
         till = sign_in(store, "cashier1", "cashier")  # the store was seeded by sync: users, catalog
+        shift = requests.post(store + "/api/v1/shifts", headers=till, timeout=10,
+                              json={"register": "1", "opening_float_cents": 20000})
+        assert shift.status_code == 201, shift.text
         sale = requests.post(
             store + "/api/v1/sales",
             headers=till,

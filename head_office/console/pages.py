@@ -128,3 +128,36 @@ def domain_mermaid():
         mimetype="text/plain",
         headers={"Content-Disposition": 'attachment; filename="comptoir-domain.mmd"'},
     )
+
+
+@bp.route("/shifts")
+@page_login_required(*MANAGERS)
+def shifts():
+    """Every store's cashier shifts by business day, with counted cash and over or short."""
+    from ..shifts.queries import list_shifts
+
+    session = db()
+    stores = list_stores(session)
+    today = business_date(utcnow(), stores[0].timezone if stores else "America/Montreal")
+    start_text = request.args.get("from") or (today - timedelta(days=6)).isoformat()
+    end_text = request.args.get("to") or today.isoformat()
+    store_text = request.args.get("store", "")
+    items, error = [], None
+    try:
+        start, end = queries.parse_range(start_text, end_text)
+        store = queries.parse_store(session, store_text)
+        items = list_shifts(session, store, start, end)
+    except ComptoirError as exc:
+        error = exc.message
+    days: dict[tuple[str, int], dict] = {}
+    for shift in items:
+        key = (shift["business_date"] or "", shift["store_id"])
+        group = days.setdefault(key, {"date": key[0], "store_code": shift["store_code"],
+                                      "store_name": shift["store_name"], "shifts": [],
+                                      "over_short_cents": 0})
+        group["shifts"].append(shift)
+        group["over_short_cents"] += shift["over_short_cents"] or 0
+    return render_template(
+        "console/shifts.html", groups=list(days.values()), error=error, stores=stores,
+        start=start_text, end=end_text, store=store_text,
+    ), 400 if error else 200

@@ -261,6 +261,59 @@ def apply_stock_adjustment(session: Session, store_id: int, p: dict[str, Any]) -
     )
 
 
+def _instant(value: Any) -> datetime | None:
+    from common.clock import parse_instant
+
+    return parse_instant(value) if value else None
+
+
+def apply_shift(session: Session, store_id: int, p: dict[str, Any]) -> None:
+    """A shift opened or closed at a store: one row per shift, the latest state wins."""
+    from datetime import date as date_type
+
+    from ..models import Shift
+
+    _check_store(store_id, p)
+    shift_id = uuid.UUID(p["id"])
+    shift = session.get(Shift, shift_id)
+    if shift is None:
+        shift = Shift(id=shift_id, store_id=store_id, cash_in_cents=0, cash_out_cents=0)
+        session.add(shift)
+    elif shift.store_id != store_id:
+        raise Unappliable("wrong_store", "This shift belongs to another store.")
+    shift.register = str(p["register"])
+    shift.cashier = str(p["cashier"])
+    shift.business_date = date_type.fromisoformat(p["business_date"]) if p.get("business_date") else None
+    shift.opened_at = _instant(p["opened_at"])
+    shift.opening_float_cents = int(p["opening_float_cents"])
+    if p.get("closed_at"):
+        report = p.get("report") or {}
+        shift.closed_at = _instant(p["closed_at"])
+        shift.cash_expected_cents = p.get("cash_expected_cents")
+        shift.cash_counted_cents = p.get("cash_counted_cents")
+        shift.over_short_cents = p.get("over_short_cents")
+        shift.cash_in_cents = int(report.get("cash_in_cents", shift.cash_in_cents or 0))
+        shift.cash_out_cents = int(report.get("cash_out_cents", shift.cash_out_cents or 0))
+        shift.report = report
+    session.flush()
+
+
+def apply_cash_movement(session: Session, store_id: int, p: dict[str, Any]) -> None:
+    """Cash in or out of a drawer: added to its shift's totals (the shift was sent before it)."""
+    from ..models import Shift
+
+    _check_store(store_id, p)
+    shift = session.get(Shift, uuid.UUID(p["shift_id"]))
+    if shift is None or shift.store_id != store_id:
+        raise Unappliable("unknown_shift", f"No shift {p['shift_id']} of store {store_id}.")
+    if shift.closed_at is None:  # a closed shift's report already holds its totals
+        if p["kind"] == "in":
+            shift.cash_in_cents = (shift.cash_in_cents or 0) + int(p["amount_cents"])
+        else:
+            shift.cash_out_cents = (shift.cash_out_cents or 0) + int(p["amount_cents"])
+    session.flush()
+
+
 def apply_event(
     session: Session,
     store_id: int,
@@ -287,6 +340,10 @@ def apply_event(
         apply_stock_count(session, store_id, payload)
     elif event_type == "stock_adjustment":
         apply_stock_adjustment(session, store_id, payload)
+    elif event_type in ("shift_opened", "shift_closed"):
+        apply_shift(session, store_id, payload)
+    elif event_type == "cash_movement":
+        apply_cash_movement(session, store_id, payload)
     else:
         raise Unappliable("unknown_event_type", f"Unknown event type {event_type!r}.")
 

@@ -6,6 +6,7 @@ from .org import CUSTOMER, ROLES, STAFF_ROLES, AuditEntry, LoginFailure, Revoked
 from .replenishment import STATUSES, Replenishment, ReplenishmentEvent
 from .reporting import DailyProductSales, DailyStoreSales
 from .sales import Return, ReturnLine, Sale, SaleLine, SalePayment
+from .shifts import Shift
 from .shop import (
     ORDER_STATUSES,
     SAGA_STATES,
@@ -53,6 +54,7 @@ __all__ = [
     "Sale",
     "SaleLine",
     "SalePayment",
+    "Shift",
     "Store",
     "StockMovement",
     "StoreStock",

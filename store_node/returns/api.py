@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from common.schemas import error_responses
 
 from ..auth.guard import api_auth
-from ..node import get_db, store_settings
+from ..node import current_node, get_db, store_settings
 from .operations import find_return, record_return
 from .schemas import ReturnArgs, ReturnSchema
 
@@ -26,9 +26,12 @@ class Returns(MethodView):
     @error_responses(blp, 401, 403, 404, 409)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Return some or all of a sale's lines; refunds by the original tender, card first."""
+        node = current_node()
         return record_return(get_db(), store_settings(), g.staff, args["lines"],
                              sale_id=args.get("sale_id"),
-                             receipt_number=args.get("receipt_number"))
+                             receipt_number=args.get("receipt_number"),
+                             register=args.get("register"), reason=args.get("reason"),
+                             require_shift=node.require_shift, registers=node.registers)
 
 
 @blp.route("/<return_id>")

@@ -22,14 +22,16 @@ import sqlite_utils
 
 from common.clock import business_date, isoformat_z, utcnow
 from common.errors import NotFound, ValidationFailed
+from common.i18n import _
 from common.ids import new_id
-from common.limits import QTY_MIN
+from common.limits import QTY_MIN, TEXT_MAX
 from common.pricing import refund_line, refund_tenders
 
 from .. import monitoring, outbox
 from ..auth.operations import Staff
 from ..db import immediate
 from ..settings import StoreSettings
+from ..shifts.operations import check_register, shift_for_sale
 from ..stock.ledger import move_stock
 
 
@@ -117,14 +119,30 @@ def record_return(
     lines: Sequence[Mapping[str, Any]],
     sale_id: str | None = None,
     receipt_number: str | None = None,
+    register: str | None = None,
+    reason: str | None = None,
+    require_shift: bool = False,
+    registers: tuple[str, ...] = ("1", "2"),
 ) -> dict[str, Any]:
-    """Record a return against a sale; returns it as the API shows it."""
+    """Record a return against a sale; returns it as the API shows it.
+
+    It belongs to the open shift of ``register`` (409 ``no_open_shift`` when
+    ``require_shift`` and there is none) and keeps the customer's ``reason``.
+    """
+    register = check_register(register, registers)
+    reason = (reason or "").strip() or None
+    if reason is not None and (len(reason) > TEXT_MAX or any(ord(c) < 32 for c in reason)):
+        raise ValidationFailed(
+            _("A reason is 1 to %(max)s printable characters.", max=TEXT_MAX),
+            errors={"reason": [f"1 to {TEXT_MAX} printable characters"]},
+        )
     if not lines:
         raise ValidationFailed("Choose at least one line to return.", errors={"lines": ["empty"]})
     now = utcnow()
     occurred_at = isoformat_z(now)
     day = business_date(now, settings.timezone).isoformat()
     with immediate(db) as conn:
+        shift_id = shift_for_sale(conn, register, require_shift)
         sale_row = _find_sale_row(conn, sale_id, receipt_number)
         sid, receipt = sale_row[0], sale_row[1]
         returned = dict(
@@ -170,9 +188,10 @@ def record_return(
         return_id = new_id()
         conn.execute(
             "INSERT INTO returns (id, sale_id, store_id, cashier, occurred_at, business_date,"
-            " subtotal_cents, tax_cents, taxes, refund_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " subtotal_cents, tax_cents, taxes, refund_cents, register, shift_id, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (return_id, sid, settings.store_id, cashier.username, occurred_at, day, subtotal, tax,
-             json.dumps(taxes), refund),
+             json.dumps(taxes), refund, register, shift_id, reason),
         )
         conn.executemany(
             "INSERT INTO return_lines (return_id, sale_id, sale_line_no, sku, qty, net_cents,"
@@ -206,6 +225,9 @@ def record_return(
             "refund_cents": refund,
             "lines": [{k: v for k, v in ln.items() if k != "taxes"} for ln in out_lines],
             "refunds": refunds,
+            "register": register,
+            "shift_id": shift_id,
+            "reason": reason,
         }
         event = dict(result)
         event["lines"] = [{k: v for k, v in ln.items() if k != "name"} for ln in result["lines"]]
@@ -243,14 +265,15 @@ def find_return(db: sqlite_utils.Database, return_id: str) -> dict[str, Any]:
     conn = db.conn
     row = conn.execute(
         "SELECT r.id, r.sale_id, s.receipt_number, r.cashier, r.occurred_at, r.business_date,"
-        " r.subtotal_cents, r.tax_cents, r.taxes, r.refund_cents FROM returns r"
+        " r.subtotal_cents, r.tax_cents, r.taxes, r.refund_cents, r.register, r.shift_id, r.reason"
+        " FROM returns r"
         " JOIN sales s ON s.id = r.sale_id WHERE r.id = ?",
         (return_id,),
     ).fetchone()
     if row is None:
         raise NotFound(f"No return {return_id!r}.", code="return_not_found")
     keys = ("id", "sale_id", "receipt_number", "cashier", "occurred_at", "business_date",
-            "subtotal_cents", "tax_cents", "taxes", "refund_cents")
+            "subtotal_cents", "tax_cents", "taxes", "refund_cents", "register", "shift_id", "reason")
     result = dict(zip(keys, row, strict=True))
     result["taxes"] = json.loads(result["taxes"])
     result["lines"] = [

@@ -29,6 +29,8 @@ class ReturnArgs(Schema):
     receipt_number = fields.String(validate=validate.Length(min=1, max=32))
     lines = fields.List(fields.Nested(ReturnLineArgs), required=True,
                         validate=validate.Length(min=LINES_MIN, max=LINES_MAX))
+    register = fields.String(load_default="1", validate=validate.Length(min=1, max=32))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
 
     @validates_schema
     def names_a_sale(self, data: dict[str, Any], **_: Any) -> None:
@@ -64,3 +66,6 @@ class ReturnSchema(Schema):
     refund_cents = fields.Integer()
     lines = fields.List(fields.Nested(ReturnLineSchema))
     refunds = fields.List(fields.Nested(RefundSchema))
+    register = fields.String(allow_none=True)
+    shift_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)

@@ -54,7 +54,7 @@ class Sales(MethodView):
         approver = check_approver(args.get("approver"))
         settings = store_settings()
         sale = record_sale(get_db(), current_node().rules(settings), g.staff, args["lines"],
-                           args["payments"], approver)
+                           args["payments"], approver, register=args.get("register"))
         # The operation already returns exactly SaleSchema's fields: sending it as is
         # spares the till a second pass through marshmallow on the hot path.
         return make_response(sale, 201)

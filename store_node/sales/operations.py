@@ -27,7 +27,7 @@ from common.pricing import (
     line_discount,
     line_gross,
     price_sale,
-    settle,
+    settle_cash,
     short_stock,
 )
 from common.taxes import TaxTable
@@ -36,6 +36,7 @@ from .. import monitoring, outbox
 from ..auth.operations import Staff
 from ..db import immediate
 from ..settings import StoreSettings
+from ..shifts.operations import check_register, shift_for_sale
 from ..stock.ledger import move_stock
 
 
@@ -46,6 +47,8 @@ class SellingRules:
     settings: StoreSettings
     taxes: TaxTable
     cashier_discount_limit: Decimal
+    require_shift: bool = True
+    registers: tuple[str, ...] = ("1", "2")
 
 
 def check_line_shape(index: int, line: Mapping[str, Any]) -> None:
@@ -179,18 +182,23 @@ def record_sale(
     lines: Sequence[Mapping[str, Any]],
     payments: Sequence[Mapping[str, Any]],
     approver: Staff | None = None,
+    register: str | None = None,
 ) -> dict[str, Any]:
     """Record a sale; returns it as the API shows it. Raises a ComptoirError and writes
     nothing when any part is refused.
 
     ``approver`` is a store manager whose credentials the caller has already
-    checked; it allows discounts beyond the cashier's limit.
+    checked; it allows discounts beyond the cashier's limit. The sale belongs to
+    the open shift of ``register`` (409 ``no_open_shift`` when there is none and
+    shifts are required). Cash paid is rounded to 5 cents (``rounding_cents``).
     """
     settings = rules.settings
+    register = check_register(register, rules.registers)
     now = utcnow()
     occurred_at = isoformat_z(now)
     day = business_date(now, settings.timezone).isoformat()
     with immediate(db) as conn:
+        shift_id = shift_for_sale(conn, register, rules.require_shift)
         priced, on_hand = price_lines(conn, lines)
         sale = price_sale(priced, rules.taxes)
         over_limit = needs_approval(cashier, sale, rules.cashier_discount_limit)
@@ -202,20 +210,21 @@ def record_sale(
                 errors={"lines": {str(n - 1): ["discount needs approval"] for n in over_limit}},
             )
         needs_count = check_stock(priced, on_hand, settings.allow_oversell)
-        paid, change = settle(sale.total_cents, payments)
+        paid, change, rounding = settle_cash(sale.total_cents, payments)
         receipt_seq = outbox.next_value(conn, "receipt")
         receipt_number = f"{settings.store_code}-{receipt_seq:06d}"
         sale_id = new_id()
         conn.execute(
             "INSERT INTO sales (id, receipt_seq, receipt_number, store_id, cashier, approved_by,"
             " occurred_at, business_date, needs_count, subtotal_cents, discount_cents, tax_cents,"
-            " taxes, total_cents, paid_cents, change_cents)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " taxes, total_cents, paid_cents, change_cents, register, shift_id, rounding_cents)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 sale_id, receipt_seq, receipt_number, settings.store_id, cashier.username,
                 approver.username if approver and over_limit else None, occurred_at, day,
                 int(needs_count), sale.subtotal_cents, sale.discount_cents, sale.tax_cents,
-                json.dumps(sale.taxes), sale.total_cents, paid, change,
+                json.dumps(sale.taxes), sale.total_cents, paid, change, register, shift_id,
+                rounding,
             ),
         )
         conn.executemany(
@@ -249,6 +258,7 @@ def record_sale(
             sale_id, receipt_number, settings.store_id, cashier.username, occurred_at, day,
             needs_count, sale, paid, change, payment_rows,
         )
+        result.update(register=register, shift_id=shift_id, rounding_cents=rounding)
         event = {k: v for k, v in result.items() if k not in ("gst_cents", "qst_cents", "paid_cents")}
         outbox.append(conn, "sale", event, occurred_at)
     monitoring.sale_recorded(settings.store_id, sale.subtotal_cents)
@@ -310,7 +320,7 @@ def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
     row = conn.execute(
         "SELECT id, receipt_number, store_id, cashier, occurred_at, business_date, needs_count,"
         " subtotal_cents, discount_cents, tax_cents, taxes, total_cents, paid_cents, change_cents,"
-        " approved_by FROM sales WHERE id = ? OR receipt_number = ?",
+        " approved_by, register, shift_id, rounding_cents FROM sales WHERE id = ? OR receipt_number = ?",
         (ref, ref.upper()),
     ).fetchone()
     if row is None:
@@ -322,7 +332,8 @@ def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
         "subtotal_cents": row[7], "discount_cents": row[8], "tax_cents": row[9],
         "gst_cents": taxes.get("gst", 0), "qst_cents": taxes.get("qst", 0), "taxes": taxes,
         "total_cents": row[11], "paid_cents": row[12], "change_cents": row[13],
-        "approved_by": row[14],
+        "approved_by": row[14], "register": row[15], "shift_id": row[16],
+        "rounding_cents": row[17],
     }
     returned = dict(
         conn.execute(
@@ -364,14 +375,14 @@ def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
 def sales_of_day(db: sqlite_utils.Database, day: str) -> list[dict[str, Any]]:
     rows = db.conn.execute(
         "SELECT s.id, s.receipt_number, s.cashier, s.occurred_at, s.business_date,"
-        " s.subtotal_cents, s.tax_cents, s.total_cents, s.needs_count,"
+        " s.subtotal_cents, s.tax_cents, s.total_cents, s.needs_count, s.register,"
         " (SELECT coalesce(sum(qty), 0) FROM sale_lines WHERE sale_id = s.id),"
         " (SELECT coalesce(sum(refund_cents), 0) FROM returns WHERE sale_id = s.id)"
         " FROM sales s WHERE s.business_date = ? ORDER BY s.receipt_seq",
         (day,),
     ).fetchall()
     keys = ("id", "receipt_number", "cashier", "occurred_at", "business_date", "subtotal_cents",
-            "tax_cents", "total_cents", "needs_count", "units", "refunded_cents")
+            "tax_cents", "total_cents", "needs_count", "register", "units", "refunded_cents")
     out = [dict(zip(keys, row, strict=True)) for row in rows]
     for item in out:
         item["needs_count"] = bool(item["needs_count"])

@@ -78,6 +78,9 @@ class SaleArgs(Schema):
     payments = fields.List(
         fields.Nested(PaymentArgs), load_default=list, validate=validate.Length(max=PAYMENTS_MAX)
     )
+    register = fields.String(load_default="1", validate=validate.Length(min=1, max=32),
+                             metadata={"description": "the register (cash drawer) selling; its "
+                                       "shift must be open"})
     approver = fields.Nested(CredentialsArgs, allow_none=True, load_default=None,
                              metadata={"description": "a store manager's credentials, for "
                                        "discounts beyond the cashier's limit"})
@@ -125,6 +128,9 @@ class SaleSchema(Schema):
     total_cents = fields.Integer()
     paid_cents = fields.Integer()
     change_cents = fields.Integer()
+    rounding_cents = fields.Integer(metadata={"description": "cash rounding to 5 cents (-2 to 2)"})
+    register = fields.String(allow_none=True)
+    shift_id = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(SaleLineSchema))
     payments = fields.List(fields.Nested(PaymentSchema))
     returns = fields.List(fields.Nested(SaleReturnRef))

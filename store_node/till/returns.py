@@ -8,10 +8,11 @@ from flask import Blueprint, redirect, request, url_for
 
 from common.errors import ComptoirError
 
-from ..node import get_db, store_settings
+from ..node import current_node, get_db, store_settings
 from ..returns.operations import find_return, record_return
 from ..sales.operations import find_sale
 from .pages import current_staff, login_required, page
+from .shifts import current_register
 
 bp = Blueprint("till_returns", __name__)
 
@@ -48,8 +49,11 @@ def create() -> Any:
                 lines.append({"line_no": line["line_no"], "sku": line["sku"], "qty": int(text)})
         if not lines:
             raise ComptoirError("Type how many units of at least one line come back.")
+        node = current_node()
         result = record_return(get_db(), store_settings(), current_staff(), lines,
-                               sale_id=sale["id"])
+                               sale_id=sale["id"], register=current_register(),
+                               reason=request.form.get("reason", ""),
+                               require_shift=node.require_shift, registers=node.registers)
     except ComptoirError as exc:
         return page("returns/find.html", ref=sale["receipt_number"], sale=sale,
                     error=exc.message, entered=request.form), exc.status

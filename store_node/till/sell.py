@@ -17,8 +17,10 @@ from ..node import current_node, get_db, store_settings
 from ..reports.queries import daily
 from ..sales.api import check_approver
 from ..sales.operations import find_sale, needs_approval, record_sale, sales_of_day
+from ..shifts.operations import takings_by_cashier
 from . import cart as carts
 from .pages import current_staff, login_required, page, today
+from .shifts import current_register, shift_required
 
 bp = Blueprint("sell", __name__)
 
@@ -52,6 +54,8 @@ def cart_response(cart: carts.Cart, **context: Any) -> Any:
 @bp.get("/sell")
 @login_required()
 def sale_screen() -> Any:
+    if shift_required():
+        return redirect(url_for("till_shifts.shift_page", needed=1))
     cart = current_cart()
     return page("sales/sell.html", cart_html=render_cart(cart))
 
@@ -202,7 +206,7 @@ def pay() -> Any:
             approver = check_approver({"username": request.form.get("approver_username", ""),
                                        "password": request.form.get("approver_password", "")})
         sale = record_sale(get_db(), node.rules(store_settings()), current_staff(),
-                           cart.as_sale_lines(), payments, approver)
+                           cart.as_sale_lines(), payments, approver, register=current_register())
     except ComptoirError as exc:
         return cart_response(cart, error=exc.message, form=form,
                              ask_approval=exc.code in ("approval_required", "approval_refused",
@@ -235,5 +239,6 @@ def sales_list() -> Any:
     sales = sales_of_day(get_db(), day)
     report = daily(get_db(), store_settings().store_id, day) if current_staff().at_least(
         "store_manager") else None
-    return page("sales/list.html", sales=sales, day=day, report=report,
+    takings = takings_by_cashier(get_db(), day) if report is not None else []
+    return page("sales/list.html", sales=sales, day=day, report=report, takings=takings,
                 total=sum(s["total_cents"] for s in sales))

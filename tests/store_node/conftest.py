@@ -45,7 +45,9 @@ def data_dir(seeded_template: Path, tmp_path: Path) -> Path:
 
 
 def make_config(data_dir: Path, **extra: Any) -> dict[str, Any]:
-    return {"DATA_DIR": str(data_dir), "LOGIN_DELAY_STEP_S": 0, "TESTING": True, **extra}
+    # Sales and returns outside a shift: the shift tests turn REQUIRE_SHIFT back on.
+    return {"DATA_DIR": str(data_dir), "LOGIN_DELAY_STEP_S": 0, "TESTING": True,
+            "REQUIRE_SHIFT": False, **extra}
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 from common.cli import main
+from store_node.migrations import MIGRATIONS
 
 
 def count(folder, table: str) -> int:
@@ -32,7 +33,7 @@ def test_init_seed_twice_and_status(runner, tmp_path) -> None:
     assert count(folder, "products") == 46
     assert count(folder, "users") == 12
     assert count(folder, "stock_movements") == 46
-    assert count(folder, "migrations") == 1
+    assert count(folder, "migrations") == len(MIGRATIONS)
     status = runner.invoke(main, ["sync", "status", "--json", "--data-dir", str(folder)])
     assert status.exit_code == 0
     assert json.loads(status.output)["pending_events"] == 0

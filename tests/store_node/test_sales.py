@@ -64,7 +64,8 @@ def test_amount_discount_and_split_payment(cashier, store) -> None:
     sale = response.json
     # net 2900: GST 145, QST 289.275 -> 289
     assert (sale["subtotal_cents"], sale["tax_cents"], sale["total_cents"]) == (2900, 434, 3334)
-    assert sale["change_cents"] == 666
+    # 1,334 $ left for cash rounds to 13.35 (Canadian cash rounding): change 6.65, not 6.66
+    assert sale["rounding_cents"] == 1 and sale["change_cents"] == 665
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,8 @@ class StoreNode:
     def app(self) -> Any:
         if self._app is None:
             self._app = create_store_app(
-                {"DATA_DIR": str(self.folder), "LOGIN_DELAY_STEP_S": 0, "TESTING": True}
+                {"DATA_DIR": str(self.folder), "LOGIN_DELAY_STEP_S": 0, "TESTING": True,
+                 "REQUIRE_SHIFT": False}
             )
         return self._app
 

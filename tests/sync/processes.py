@@ -69,6 +69,7 @@ class Service:
 
 def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
-    env.update({"PYTHONUNBUFFERED": "1", "COMPTOIR_LOGIN_DELAY_STEP_S": "0"})
+    env.update({"PYTHONUNBUFFERED": "1", "COMPTOIR_LOGIN_DELAY_STEP_S": "0",
+                "COMPTOIR_REQUIRE_SHIFT": "false"})
     env.update(extra)
     return env

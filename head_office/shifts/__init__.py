@@ -1,0 +1,1 @@
+"""The stores' cashier shifts as head office sees them: per store and day, with their differences."""

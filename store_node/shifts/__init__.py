@@ -1,0 +1,1 @@
+"""Registers and cashier shifts: a counted float, cash in and out, X and Z reports."""
