@@ -11,7 +11,12 @@ LIMIT_KEYWORDS = {
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
     "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties",
 }
-TAKES_NO_BODY = {("post", "/api/v1/replenishments/{rep_id}/ship")}
+# Actions that read no body (a POST, PUT or PATCH not listed here must document its body).
+TAKES_NO_BODY = {
+    ("post", "/api/v1/replenishments/{rep_id}/ship"),
+    ("post", "/api/v1/orders/{order_id}/ship"),
+    ("post", "/api/v1/orders/{order_id}/cancel"),
+}
 # GET endpoints that answer a list: the list is under "items".
 LIST_ENDPOINTS = {
     "head_office": [
