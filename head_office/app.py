@@ -146,6 +146,11 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     for blp in (stock_blp, replenishment_blp, reports_blp, shop_api_blp, shop_staff_blp, shifts_blp):
         api.register_blueprint(blp)
     shop_runtime.init_app(app)
+    from .shop.console import bp as shop_console_bp
+    from .shop.pages import bp as shop_pages_bp
+
+    app.register_blueprint(shop_pages_bp)
+    app.register_blueprint(shop_console_bp)
     app.register_blueprint(console_bp)
 
 

@@ -139,6 +139,23 @@ LABELS: dict[str, i18n.Msg] = {
     "card": i18n._("card"),
     "in": i18n._("cash in"),
     "out": i18n._("cash out"),
+    # Online orders and their checkout sagas.
+    "pending": i18n._("pending"),
+    "confirmed": i18n._("confirmed"),
+    "cancelled": i18n._("cancelled"),
+    "running": i18n._("running"),
+    "completed": i18n._("completed"),
+    "compensated": i18n._("compensated"),
+    "failed": i18n._("failed"),
+    "done": i18n._("done"),
+    "skipped": i18n._("skipped"),
+    "verify_stock": i18n._("verify stock"),
+    "reserve_stock": i18n._("reserve stock"),
+    "take_payment": i18n._("take payment"),
+    "confirm_order": i18n._("confirm order"),
+    "refund_payment": i18n._("refund payment"),
+    "release_stock": i18n._("release stock"),
+    "cancel_order": i18n._("cancel order"),
 }
 
 

@@ -69,6 +69,14 @@ def page_user() -> User | None:
     return user
 
 
+def start_page_session(user: User) -> None:
+    """Sign ``user`` in for pages (the console's and the shop's sign-in forms)."""
+    session.clear()
+    session["user_id"] = user.id
+    session["pw"] = user.password_hash[-12:]
+    session.permanent = True
+
+
 def page_login_required(*roles: str) -> Callable:
     allowed = tuple(roles) or EVERYONE
 

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from common.errors import ComptoirError
 
-from ..auth.guard import MANAGERS, check_csrf, page_login_required, page_user
+from ..auth.guard import MANAGERS, check_csrf, page_login_required, page_user, start_page_session
 from ..auth.operations import authenticate
 from ..catalog.queries import categories, search_products
 from ..stores.operations import list_stores
@@ -53,10 +53,7 @@ def login():
                 error = exc.message
             else:
                 db().commit()
-                session.clear()
-                session["user_id"] = user.id
-                session["pw"] = user.password_hash[-12:]
-                session.permanent = True
+                start_page_session(user)
                 return redirect(_safe_next(request.args.get("next")))
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, username=username), status

@@ -113,6 +113,12 @@ def projected_days(session: Session, first: date, last: date) -> Iterable[DailyS
     return session.scalars(select(DailyStoreSales).where(DailyStoreSales.business_date.between(first, last)))
 
 
+def online_dashboard(session: Session, now: datetime) -> dict[str, Any]:
+    from ..shop.reporting import online_dashboard as build
+
+    return build(session, now)
+
+
 def dashboard(
     session: Session,
     now: datetime | None = None,
@@ -125,7 +131,7 @@ def dashboard(
     stores = list(session.scalars(select(Store).where(Store.active.is_(True)).order_by(Store.id)))
     today = {s.id: business_date(now, s.timezone) for s in stores}
     if not stores:
-        return {"as_of": isoformat_z(now), "stores": [], "days": []}
+        return {"as_of": isoformat_z(now), "stores": [], "days": [], "online": online_dashboard(session, now)}
     first = min(today.values()) - timedelta(days=29)
     last = max(today.values())
     daily: dict[int, dict[date, Any]] = {}
@@ -245,4 +251,5 @@ def dashboard(
             }
         )
         day += timedelta(days=1)
-    return {"as_of": isoformat_z(now), "stores": rows, "days": chain_days}
+    online = online_dashboard(session, now)
+    return {"as_of": isoformat_z(now), "stores": rows, "days": chain_days, "online": online}

@@ -180,6 +180,8 @@ def sales_report(
         "returns_cents": sum(r["returns_cents"] for r in rows),
         "avg_basket_cents": _avg(sales_cents, sales_count),
     }
+    from ..shop.reporting import online_totals
+
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -187,6 +189,7 @@ def sales_report(
         "stores": rows,
         "totals": chain,
         "days": days,
+        "online": online_totals(session, start, end),
     }
 
 

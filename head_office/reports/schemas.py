@@ -54,6 +54,18 @@ class DayRevenueSchema(Schema):
     revenue_cents = fields.Integer(required=True)
 
 
+class OnlineSalesSchema(Schema):
+    revenue_cents = fields.Integer(required=True)
+    tax_cents = fields.Integer(required=True)
+    orders_count = fields.Integer(required=True)
+    units = fields.Integer(required=True)
+
+
+class OnlineDashboardSchema(Schema):
+    revenue_today_cents = fields.Integer(required=True)
+    orders_to_ship = fields.Integer(required=True)
+
+
 class SalesReportSchema(Schema):
     from_ = fields.String(required=True, attribute="from", data_key="from")
     to = fields.String(required=True)
@@ -61,6 +73,7 @@ class SalesReportSchema(Schema):
     stores = fields.List(fields.Nested(StoreSalesSchema), required=True)
     totals = fields.Nested(ChainTotalsSchema, required=True)
     days = fields.List(fields.Nested(DayRevenueSchema), required=True)
+    online = fields.Nested(OnlineSalesSchema, required=True)
 
 
 class StockOutSchema(Schema):
@@ -135,3 +148,4 @@ class DashboardSchema(Schema):
     )
     stores = fields.List(fields.Nested(DashboardStoreSchema), required=True)
     days = fields.List(fields.Nested(DayRevenueSchema), required=True)
+    online = fields.Nested(OnlineDashboardSchema, required=True)

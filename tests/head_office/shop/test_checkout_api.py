@@ -301,3 +301,21 @@ def test_cart_lines_of_a_confirmed_order_leave_the_cart(client, db_session, cust
     client.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 1}, headers=headers)
     checkout(headers)
     assert db_session.scalar(select(func.count()).select_from(CartLine)) == 0
+
+
+def test_reports_and_dashboard_show_the_online_channel(client, customer, stocked, checkout, manager_headers):
+    from common.clock import business_date, utcnow
+
+    headers = customer()
+    product = stocked(on_hand=5, price_cents=1000)
+    client.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 3}, headers=headers)
+    order_id = checkout(headers).json["order_id"]
+    today = business_date(utcnow(), "America/Montreal").isoformat()
+    report = client.get(f"/api/v1/reports/sales?from={today}&to={today}", headers=manager_headers).json
+    assert report["online"] == {"revenue_cents": 3000, "tax_cents": 449, "orders_count": 1, "units": 3}
+    dashboard = client.get("/api/v1/dashboard", headers=manager_headers).json
+    assert dashboard["online"] == {"revenue_today_cents": 3000, "orders_to_ship": 1}
+    client.post(f"/api/v1/orders/{order_id}/cancel", headers=manager_headers)
+    report = client.get(f"/api/v1/reports/sales?from={today}&to={today}", headers=manager_headers).json
+    assert report["online"]["orders_count"] == 0
+    assert client.get("/api/v1/dashboard", headers=manager_headers).json["online"]["orders_to_ship"] == 0
