@@ -136,7 +136,7 @@ def shifts():
     """Every store's cashier shifts by business day, with counted cash and over or short."""
     from ..shifts.queries import list_shifts
 
-    session = db()
+    session = report_db()
     stores = list_stores(session)
     today = business_date(utcnow(), stores[0].timezone if stores else "America/Montreal")
     start_text = request.args.get("from") or (today - timedelta(days=6)).isoformat()
