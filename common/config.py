@@ -53,6 +53,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "REGISTERS": ("1,2", "Store node: the store's registers (cash drawers), comma separated."),
     "LANGUAGE": ("en", "Default language of pages, receipts and API messages: `fr` or `en` "
                  "(a user's saved choice, then the browser's Accept-Language, come first)."),
+    "LOG_FORMAT": ("json", "Log lines on stderr: `json` (one object a line) or `text` (readable)."),
+    "LOG_LEVEL": ("INFO", "Least severe log level written (DEBUG, INFO, WARNING, ERROR)."),
 }
 
 SECRET_WORDS = ("SECRET", "TOKEN", "PASSWORD")

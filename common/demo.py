@@ -3,8 +3,11 @@
 Head office runs on ``COMPTOIR_DATABASE_URL`` when set, else on an embedded
 PostgreSQL in the data folder. Migrations and the demo seed run, each store
 gets a sync token and a data folder, and is seeded by sync (its first pull),
-not by a separate seed. Every part is a child process; SIGINT or SIGTERM
-stops them all. Run again on the same data folder, it resumes.
+not by a separate seed. When Debian's ``prometheus`` is installed, a
+Prometheus scrapes the chain with the packaged alert rules (its data in the
+demo folder). Every part is a child process writing its log lines to
+``<data dir>/logs``; SIGINT or SIGTERM stops them all. Run again on the same
+data folder, it resumes.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from urllib.request import urlopen
 
 import click
 
+from . import prometheus
+
 COMPTOIR = [sys.executable, "-m", "common.cli"]
 
 
@@ -40,13 +45,14 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, name: str, timeout: float = 60) -> None:
+def _wait_healthy(
+    url: str, process: subprocess.Popen, name: str, timeout: float = 60, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise DemoError(
-                f"{name} stopped during start-up (exit code {process.returncode}); see the output above."
-            )
+            where = f"see {log}" if log else "see the output above"
+            raise DemoError(f"{name} stopped during start-up (exit code {process.returncode}); {where}.")
         try:
             with urlopen(url + "/healthz", timeout=2) as response:
                 if response.status == 200:
@@ -58,11 +64,15 @@ def _wait_healthy(url: str, process: subprocess.Popen, name: str, timeout: float
 
 
 class Demo:
-    def __init__(self, stores: int, base_port: int, data_dir: Path, host: str) -> None:
+    def __init__(
+        self, stores: int, base_port: int, data_dir: Path, host: str, prometheus_port: int | None = None
+    ) -> None:
         self.stores = stores
         self.base_port = base_port
         self.data_dir = data_dir
         self.host = host
+        self.prometheus_port = prometheus_port
+        self.logs_dir = data_dir / "logs"
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.env = dict(os.environ)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
@@ -80,13 +90,36 @@ class Demo:
         return result.stdout if capture else ""
 
     def start(
-        self, name: str, *args: str, env: dict[str, str] | None = None, stdout: int | None = None
+        self,
+        name: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        stdout: int | None = None,
+        log: Path | None = None,
+        command: list[str] | None = None,
     ) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [*COMPTOIR, *args], env=env or self.env, stdout=stdout, text=True, start_new_session=True
-        )
+        """Start a child; with ``log``, its output goes to that file (the demo's terminal stays readable)."""
+        handle = None
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(log, "a")  # noqa: SIM115 - the child owns it from here
+        try:
+            process = subprocess.Popen(
+                command or [*COMPTOIR, *args],
+                env=env or self.env,
+                stdout=handle if handle is not None else stdout,
+                stderr=subprocess.STDOUT if handle is not None else None,
+                text=True,
+                start_new_session=True,
+            )
+        finally:
+            if handle is not None:
+                handle.close()
         self.children.append((name, process))
         return process
+
+    def log_of(self, name: str) -> Path:
+        return self.logs_dir / f"{name}.log"
 
     def stop_all(self) -> None:
         for _name, process in reversed(self.children):
@@ -103,7 +136,10 @@ class Demo:
     # -- steps ---------------------------------------------------------------------------------
 
     def check_ports(self) -> None:
-        busy = [p for p in range(self.base_port, self.base_port + self.stores + 1) if not _port_free(p)]
+        ports = list(range(self.base_port, self.base_port + self.stores + 1))
+        if self.prometheus_port is not None:
+            ports.append(self.prometheus_port)
+        busy = [p for p in ports if not _port_free(p)]
         if busy:
             raise DemoError(
                 f"port(s) {', '.join(map(str, busy))} already in use: stop what uses them "
@@ -151,9 +187,9 @@ class Demo:
         workers = str(min(4, max(2, os.cpu_count() or 1)))
         process = self.start(
             "head office", "head-office", "serve", "--host", self.host, "--port", str(self.base_port),
-            "--workers", workers,
+            "--workers", workers, log=self.log_of("head-office"),
         )
-        _wait_healthy(url, process, "head office")
+        _wait_healthy(url, process, "head office", log=self.log_of("head-office"))
         return url
 
     def tokens(self) -> dict[str, str]:
@@ -197,12 +233,38 @@ class Demo:
             "--port",
             str(self.base_port + n),
             env=env,
+            log=self.log_of(f"S{n:02d}"),
         )
-        _wait_healthy(url, process, f"store {n}")
+        _wait_healthy(url, process, f"store {n}", log=self.log_of(f"S{n:02d}"))
+        return url
+
+    def prometheus(self) -> str | None:
+        """Prometheus over this chain, with the packaged alert rules; None when not installed."""
+        binary = prometheus.binary()
+        if self.prometheus_port is None or binary is None:
+            return None
+        folder = self.data_dir / "prometheus"
+        config = prometheus.scrape_config(
+            [f"{self.host}:{self.base_port}"],
+            {f"S{n:02d}": f"{self.host}:{self.base_port + n}" for n in range(1, self.stores + 1)},
+            [],
+            interval_s=5,
+        )
+        path = prometheus.write_config(folder, config)
+        listen = f"{self.host}:{self.prometheus_port}"
+        log = self.log_of("prometheus")
+        process = self.start(
+            "prometheus", command=prometheus.command(binary, path, folder / "data", listen), log=log
+        )
+        url = f"http://{listen}"
+        try:
+            prometheus.wait_ready(url, process)
+        except RuntimeError as exc:
+            raise DemoError(f"Prometheus did not start ({exc}); see {log}.") from exc
         return url
 
 
-def _print_banner(ho_url: str, store_urls: list[str]) -> None:
+def _print_banner(ho_url: str, store_urls: list[str], prometheus_url: str | None, logs_dir: Path) -> None:
     click.echo("")
     click.secho("Comptoir demo is running", bold=True)
     click.echo(f"  Head office console   {ho_url}/        manager / manager   (admin / admin)")
@@ -211,10 +273,13 @@ def _print_banner(ho_url: str, store_urls: list[str]) -> None:
         click.echo(
             f"  Store S{n:02d} till        {url}/        cashier{n} / cashier   storemgr{n} / storemgr"
         )
+    if prometheus_url:
+        click.echo(f"  Prometheus            {prometheus_url}/alerts   (targets: {prometheus_url}/targets)")
     click.echo(
         "  Sync runs in the background (push every 5 s, pull every 30 s); "
         "`comptoir sync now --data-dir <store folder>` forces it."
     )
+    click.echo(f"  Logs                  {logs_dir}/   (JSON lines: grep a request id to follow a sale)")
     click.echo("Press Ctrl-C to stop everything.")
 
 
@@ -237,11 +302,29 @@ def _print_banner(ho_url: str, store_urls: list[str]) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--history-days", default=30, show_default=True, type=click.IntRange(0, 400),
               help="Days of sales history seeded at head office on the first run (0: none).")
-def demo(stores: int, base_port: int, data_dir: Path, host: str, history_days: int) -> None:
-    """Run head office and STORES store nodes with sync on this machine."""
+@click.option("--prometheus/--no-prometheus", "with_prometheus", default=True, show_default=True,
+              help="Start Prometheus over the chain when Debian's prometheus is installed.")
+@click.option("--prometheus-port", default=None, type=click.IntRange(1024, 65535),
+              help="Prometheus's port (default: base port + 90).")
+def demo(
+    stores: int,
+    base_port: int,
+    data_dir: Path,
+    host: str,
+    history_days: int,
+    with_prometheus: bool,
+    prometheus_port: int | None,
+) -> None:
+    """Run head office and STORES store nodes with sync on this machine (and Prometheus)."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    runner = Demo(stores, base_port, data_dir, host)
+    if with_prometheus and prometheus.binary() is None:
+        click.echo("Prometheus is not installed (apt-get install prometheus): the demo runs without it.")
+    use_prometheus = with_prometheus and prometheus.binary() is not None
+    runner = Demo(
+        stores, base_port, data_dir, host,
+        prometheus_port=(prometheus_port or base_port + 90) if use_prometheus else None,
+    )
     stopping = {"flag": False}
 
     def on_signal(signum, _frame):
@@ -257,7 +340,8 @@ def demo(stores: int, base_port: int, data_dir: Path, host: str, history_days: i
         ho_url = runner.head_office(history_days)
         tokens = runner.tokens()
         store_urls = [runner.store(n, ho_url, tokens[str(n)]) for n in range(1, stores + 1)]
-        _print_banner(ho_url, store_urls)
+        prometheus_url = runner.prometheus()
+        _print_banner(ho_url, store_urls, prometheus_url, runner.logs_dir)
         while True:
             for name, process in runner.children:
                 if process.poll() is not None:

@@ -12,6 +12,7 @@ from flask import Flask, jsonify, send_from_directory
 from flask_smorest import Api
 
 from common import config as config_module
+from common import logs
 from common.clock import parse_instant, utcnow
 from common.metrics import instrument, render
 from common.schemas import ErrorSchema, numeric_limits_as_numbers
@@ -106,6 +107,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.context_processor(lambda: {"current_user": page_user()})
 
     app.wsgi_app = instrument(app.wsgi_app, "head_office", _endpoint_of(app))  # type: ignore[method-assign]
+    monitoring.init_app(app)
+    app.wsgi_app = logs.access_log(app.wsgi_app, "head_office")  # type: ignore[method-assign]
     return app
 
 

@@ -252,8 +252,11 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads
     SIGTERM or Ctrl-C stops every process cleanly."""
     import os
 
+    from common import logs
+
     from .serving import Supervisor, serve_in_process
 
+    _configure_logs(logs)
     url = _database_url(ctx)
     workers = workers or os.cpu_count() or 1
     if workers == 1:
@@ -277,3 +280,10 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads
                f"({workers} processes, {threads} threads each)")
     sys.stdout.flush()
     supervisor.supervise()
+
+
+def _configure_logs(logs) -> None:  # type: ignore[no-untyped-def]
+    try:
+        logs.configure("head_office")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -14,12 +14,13 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from flask import Flask, Response, g
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, event, text
 
-from common import monitoring
+from common import logs, monitoring
 from common.metrics import REGISTRY
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ class HeadOfficeCollector(Collector):
             pending.add_metric([label], int(waiting or 0))
             oldest.add_metric([label], int(oldest_s or 0))
             parked_gauge.add_metric([label], int(parked.get(store_id, 0)))
+            REJECTIONS.labels(label)  # at zero until the first one: increase() sees that one
         yield from (contact, info, pending, oldest, parked_gauge)
 
         states = GaugeMetricFamily(
@@ -172,3 +174,13 @@ def store_pushed(store_id: int, result: Any) -> None:
         monitoring.returned(SERVICE, store_id, result.returns_net_cents, result.returns)
     if result.rejected:
         REJECTIONS.labels(str(store_id)).inc(result.rejected)
+
+
+def init_app(app: Flask) -> None:
+    """Name the signed-in user on the request's log lines (sync requests name their store)."""
+
+    @app.after_request
+    def _log_who(response: Response) -> Response:
+        user = g.get("user") or g.get("page_user")
+        logs.bind(user=getattr(user, "username", None))
+        return response

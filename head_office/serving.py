@@ -206,8 +206,11 @@ def worker_main(argv: list[str] | None = None) -> None:
 
     from waitress.server import create_server
 
+    from common import logs
+
     from .app import create_app
 
+    logs.configure("head_office")
     _stop_on_sigterm()
     if args.parent:
         _exit_with_parent(args.parent)

@@ -10,7 +10,7 @@ from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 
 from common import config as config_module
-from common import metrics
+from common import logs, metrics
 from common.schemas import ErrorSchema, numeric_limits_as_numbers
 from common.web import i18n
 
@@ -129,6 +129,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.wsgi_app = metrics.instrument(  # type: ignore[method-assign]
         app.wsgi_app, "store", lambda environ: environ.get("comptoir.endpoint", "unmatched")
     )
+    monitoring.init_app(app)
+    app.wsgi_app = logs.access_log(app.wsgi_app, "store")  # type: ignore[method-assign]
     return app
 
 

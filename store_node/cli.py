@@ -90,6 +90,7 @@ def serve_command(data_dir: Path | None, host: str, port: int, threads: int | No
     from waitress import serve
 
     from common import config as config_module
+    from common import logs
 
     from .app import close_app, create_app
 
@@ -101,6 +102,11 @@ def serve_command(data_dir: Path | None, host: str, port: int, threads: int | No
         raise click.ClickException(str(exc)) from exc
     threads = threads or int(config_module.load().get("WAITRESS_THREADS") or 8)
     store_code = app.config["SESSION_COOKIE_NAME"].split("_")[-1].upper()
+    try:
+        logs.configure("store", store=store_code)
+    except ValueError as exc:
+        close_app(app)
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Store {store_code} till on http://{host}:{port}/ (API docs at /api/docs)", err=False)
     scheduler, sync_db = _start_sync(folder, app.config)
     try:

@@ -10,11 +10,12 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from flask import Flask, Response, g
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from common import monitoring
+from common import logs, monitoring
 from common.clock import parse_instant, utcnow
 
 SERVICE = "store"
@@ -76,3 +77,12 @@ def sale_recorded(store_id: int, net_cents: int) -> None:
 
 def return_recorded(store_id: int, net_cents: int) -> None:
     monitoring.returned(SERVICE, store_id, net_cents)
+
+
+def init_app(app: Flask) -> None:
+    """Name the signed-in cashier or manager on the request's log lines."""
+
+    @app.after_request
+    def _log_who(response: Response) -> Response:
+        logs.bind(user=getattr(g.get("staff"), "username", None))
+        return response

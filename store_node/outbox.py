@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
+from common import logs
 from common.clock import isoformat_z, parse_instant, utcnow
 from common.ids import new_id
 from sync.protocol import EVENT_TYPES
@@ -34,9 +35,15 @@ def next_value(conn: sqlite3.Connection, name: str) -> int:
 
 
 def append(conn: sqlite3.Connection, event_type: str, payload: dict[str, Any], occurred_at: str) -> dict:
-    """Write one event; must run inside the transaction that makes the change."""
+    """Write one event; must run inside the transaction that makes the change.
+
+    The payload keeps the id of the request that made the change (``request_id``), so the
+    event can be followed through the push to head office in the logs."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
+    origin = logs.request_id()
+    if origin and "request_id" not in payload:
+        payload = {**payload, "request_id": origin}
     seq = next_value(conn, "outbox")
     event_id = new_id()
     conn.execute(
@@ -75,6 +82,16 @@ def events(db: sqlite_utils.Database, after_seq: int = 0, limit: int = 500) -> l
     ).fetchall()
     keys = ("seq", "event_id", "type", "payload", "created_at")
     return [envelope(dict(zip(keys, row, strict=True))) for row in rows]
+
+
+def request_ids(db: sqlite_utils.Database, first_seq: int, last_seq: int) -> list[str]:
+    """The ids of the requests that made the events ``first_seq``..``last_seq`` (for the logs)."""
+    rows = db.conn.execute(
+        "SELECT json_extract(payload, '$.request_id') FROM outbox WHERE seq BETWEEN ? AND ?"
+        " AND json_extract(payload, '$.request_id') IS NOT NULL ORDER BY seq",
+        (first_seq, last_seq),
+    ).fetchall()
+    return list(dict.fromkeys(str(row[0]) for row in rows))
 
 
 def batch_json(db: sqlite_utils.Database, from_seq: int | None, limit: int) -> tuple[int, int | None, str]:

@@ -35,6 +35,9 @@ class StoreSyncData:
     def event_batch(self, from_seq: int | None, limit: int) -> tuple[int, int | None, str]:
         return outbox.batch_json(self.db, from_seq, limit)
 
+    def request_ids(self, first_seq: int, last_seq: int) -> list[str]:
+        return outbox.request_ids(self.db, first_seq, last_seq)
+
     def acknowledge(self, through_seq: int) -> int:
         return outbox.mark_sent(self.db, through_seq)
 

@@ -20,8 +20,10 @@ from typing import Any
 
 import requests
 
+from common import logs
 from common.clock import isoformat_z, utcnow
 
+from . import monitoring
 from .interfaces import StoreData
 from .protocol import DEFAULT_PUSH_BATCH, PROTOCOL_VERSION, SEQ_GAP, UNKNOWN_CURSOR
 
@@ -106,54 +108,77 @@ class SyncClient:
     # -- push --------------------------------------------------------------------------------
 
     def push_once(self, max_batches: int = 1_000) -> PushOutcome:
-        """Send every pending event (in batches) and mark them sent as head office acknowledges."""
+        """Send every pending event (in batches) and mark them sent as head office acknowledges.
+
+        Each batch is its own request with its own ``X-Request-Id``; its log line names the
+        ids of the requests that made the events it carried (a till's sale, say)."""
         outcome = PushOutcome()
         resend_from: int | None = None
         for _ in range(max_batches):
-            count, first_seq, events_json = self.data.event_batch(resend_from, self.batch_size)
-            resend_from = None
-            # The events travel as the store wrote them: no decoding and re-encoding here.
-            body = (
-                f'{{"protocol": {PROTOCOL_VERSION}, "store_id": {self.store_id}, '
-                f'"status": {json.dumps(self.data.status_report())}, "events": {events_json}}}'
-            )
-            response = self._request(
-                "POST",
-                "/sync/v1/push",
-                data=body.encode("utf-8"),
-                headers={"Content-Type": "application/json"},
-            )
-            outcome.batches += 1
-            if response.status_code == 409:
-                error = self._error(response)
-                expected = _expected_seq(response)
-                if (
-                    error.code == SEQ_GAP
-                    and expected is not None
-                    and (first_seq is None or expected < first_seq)
-                ):
-                    log.warning("head office expects seq %s: resending from there", expected)
-                    resend_from = expected
-                    continue
-                raise error
-            if response.status_code != 200:
-                raise self._error(response)
-            reply = response.json()
-            acked = int(reply["acked_through"])
-            self.data.acknowledge(acked)
-            outcome.sent += count
-            outcome.applied += int(reply.get("applied", 0))
-            outcome.rejected += int(reply.get("rejected", 0))
-            outcome.duplicates += int(reply.get("duplicates", 0))
-            outcome.acked_through = acked
-            if count < self.batch_size:
+            with logs.context(request_id=logs.new_request_id()) as ctx:
+                more, resend_from = self._push_batch(outcome, resend_from, ctx["request_id"])
+            if not more:
                 break
         self.data.record_sync(online=True, last_push_at=isoformat_z(utcnow()), last_error=None)
         return outcome
 
+    def _push_batch(
+        self, outcome: PushOutcome, resend_from: int | None, push_id: str
+    ) -> tuple[bool, int | None]:
+        """One batch; returns (whether to go on, the seq to resend from)."""
+        count, first_seq, events_json = self.data.event_batch(resend_from, self.batch_size)
+        # The events travel as the store wrote them: no decoding and re-encoding here.
+        body = (
+            f'{{"protocol": {PROTOCOL_VERSION}, "store_id": {self.store_id}, '
+            f'"status": {json.dumps(self.data.status_report())}, "events": {events_json}}}'
+        )
+        response = self._request(
+            "POST",
+            "/sync/v1/push",
+            data=body.encode("utf-8"),
+            headers={"Content-Type": "application/json", logs.HEADER: push_id},
+        )
+        outcome.batches += 1
+        if response.status_code == 409:
+            error = self._error(response)
+            expected = _expected_seq(response)
+            if error.code == SEQ_GAP and expected is not None and (first_seq is None or expected < first_seq):
+                log.warning("head office expects seq %s: resending from there", expected)
+                return True, expected
+            raise error
+        if response.status_code != 200:
+            raise self._error(response)
+        reply = response.json()
+        acked = int(reply["acked_through"])
+        self.data.acknowledge(acked)
+        outcome.sent += count
+        outcome.applied += int(reply.get("applied", 0))
+        outcome.rejected += int(reply.get("rejected", 0))
+        outcome.duplicates += int(reply.get("duplicates", 0))
+        outcome.acked_through = acked
+        if count:
+            monitoring.PUSHED_EVENTS.labels(str(self.store_id)).inc(count)
+        if count and first_seq is not None and log.isEnabledFor(logging.INFO):
+            last_seq = first_seq + count - 1
+            log.info(
+                "pushed %d events (seq %d..%d); head office acknowledged through %d",
+                count,
+                first_seq,
+                last_seq,
+                acked,
+                extra={
+                    "seq_from": first_seq,
+                    "seq_to": last_seq,
+                    "acked_through": acked,
+                    "carried_request_ids": self.data.request_ids(first_seq, last_seq),
+                },
+            )
+        return count >= self.batch_size, None
+
     # -- pull --------------------------------------------------------------------------------
 
     def _get_changes(self, cursor: str | None) -> requests.Response:
+        """One page, as its own request with its own ``X-Request-Id`` (in the log lines of both sides)."""
         params: dict[str, Any] = {
             "protocol": PROTOCOL_VERSION,
             "store_id": self.store_id,
@@ -161,7 +186,9 @@ class SyncClient:
         }
         if cursor:
             params["cursor"] = cursor
-        return self._request("GET", "/sync/v1/changes", params=params)
+        with logs.context(request_id=logs.new_request_id()) as ctx:
+            headers = {logs.HEADER: ctx["request_id"]}
+            return self._request("GET", "/sync/v1/changes", params=params, headers=headers)
 
     def pull_once(self, full: bool = False) -> PullOutcome:
         """Apply every change since the saved cursor (a full snapshot when there is none)."""
@@ -197,6 +224,14 @@ class SyncClient:
                     break
             cursor = page["cursor"]
         outcome.cursor = cursor
+        if outcome.applied:
+            log.info(
+                "pulled %d changes in %d pages, applied %d%s",
+                outcome.received,
+                outcome.pages,
+                outcome.applied,
+                " (a full snapshot)" if outcome.snapshot else "",
+            )
         self.data.record_sync(online=True, last_pull_at=isoformat_z(utcnow()), last_error=None)
         return outcome
 

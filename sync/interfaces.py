@@ -12,6 +12,9 @@ class StoreData(Protocol):
         """Up to ``limit`` events as a JSON array text, ready to send: the unacknowledged ones
         (``from_seq`` None) or every one from ``from_seq`` on; returns (count, first seq, text)."""
 
+    def request_ids(self, first_seq: int, last_seq: int) -> list[str]:
+        """The ids of the requests that made these events (the push names them in its log line)."""
+
     def acknowledge(self, through_seq: int) -> int:
         """Mark every event up to ``through_seq`` as sent; returns how many changed."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -11,6 +12,8 @@ import time
 
 import pytest
 import requests
+
+from tests.support import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +43,8 @@ def sign_in(url: str, username: str, password: str) -> dict[str, str]:
 
 def test_demo_starts_the_chain_syncs_a_sale_and_stops_cleanly(tmp_path):
     base = free_block(3)
+    prometheus_port = free_port()
+    with_prometheus = shutil.which("prometheus") is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
     env["PYTHONUNBUFFERED"] = "1"
     log = open(tmp_path / "demo.log", "w+")  # noqa: SIM115
@@ -57,6 +62,8 @@ def test_demo_starts_the_chain_syncs_a_sale_and_stops_cleanly(tmp_path):
             str(tmp_path / "data"),
             "--history-days",
             "3",
+            "--prometheus-port",
+            str(prometheus_port),
         ],
         env=env,
         stdout=log,
@@ -102,6 +109,27 @@ def test_demo_starts_the_chain_syncs_a_sale_and_stops_cleanly(tmp_path):
             assert time.monotonic() < deadline, report
             time.sleep(1)
         assert report["stores"][0]["revenue_cents"] == 1299
+
+        # Every part logs JSON lines under the demo folder: the sale's request id is in the store's.
+        store_log = (tmp_path / "data" / "logs" / "S01.log").read_text()
+        assert sale.headers["X-Request-Id"] in store_log
+        assert (tmp_path / "data" / "logs" / "head-office.log").exists()
+
+        if with_prometheus:  # a newcomer sees the chain's targets up and its alerts loaded
+            prometheus = f"http://127.0.0.1:{prometheus_port}"
+            assert prometheus in banner
+            deadline = time.monotonic() + 60
+            while True:
+                targets = requests.get(prometheus + "/api/v1/targets", timeout=5).json()["data"]
+                health = {t["labels"]["job"] + " " + t["scrapeUrl"]: t["health"] for t in targets["activeTargets"]}
+                if len(health) == 3 and set(health.values()) == {"up"}:
+                    break
+                assert time.monotonic() < deadline, health
+                time.sleep(1)
+            groups = requests.get(prometheus + "/api/v1/rules", timeout=5).json()["data"]["groups"]
+            assert "StoreSilent" in {rule["name"] for group in groups for rule in group["rules"]}
+        else:
+            assert "Prometheus is not installed" in banner
     finally:
         demo.send_signal(signal.SIGTERM)
         try:
@@ -110,6 +138,6 @@ def test_demo_starts_the_chain_syncs_a_sale_and_stops_cleanly(tmp_path):
             log.close()
     assert demo.returncode == 0
     assert "Stopped." in (tmp_path / "demo.log").read_text()
-    for port in (base, base + 1, base + 2):  # nothing left listening
+    for port in (base, base + 1, base + 2, prometheus_port):  # nothing left listening
         with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
             sock.connect(("127.0.0.1", port))

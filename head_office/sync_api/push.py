@@ -128,6 +128,26 @@ def push(
             result.returns_net_cents += int(event["payload"]["subtotal_cents"])
     state.last_seq = fresh[-1][0]["seq"]
     result.acked_through = state.last_seq
+    if log.isEnabledFor(logging.INFO):
+        log.info(
+            "store %s: applied %d events (seq %d..%d), parked %d",
+            store_id,
+            result.applied,
+            fresh[0][0]["seq"],
+            state.last_seq,
+            result.rejected,
+            extra={
+                "seq_from": fresh[0][0]["seq"],
+                "seq_to": state.last_seq,
+                "carried_request_ids": list(
+                    dict.fromkeys(
+                        str(event["payload"]["request_id"])
+                        for event, _raw in todo
+                        if event["payload"].get("request_id")
+                    )
+                ),
+            },
+        )
     return result
 
 
@@ -206,7 +226,12 @@ def _park(
         update(ReceivedEvent).where(ReceivedEvent.event_id == event["event_id"]).values(status="rejected")
     )
     log.warning(
-        "store %s event %s (seq %s) parked: %s", store_id, event["event_id"], event["seq"], exc.reason
+        "store %s event %s (seq %s) parked: %s",
+        store_id,
+        event["event_id"],
+        event["seq"],
+        exc.reason,
+        extra={"origin_request_id": raw["payload"].get("request_id"), "code": exc.code},
     )
 
 

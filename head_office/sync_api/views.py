@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
+from common import logs
 from common.clock import utcnow
 from common.errors import BadRequest, Forbidden, Unauthorized, ValidationFailed
 from common.schemas import error_responses
@@ -43,6 +44,7 @@ def _store_from_token(session: Session) -> Store:
     store = store_for_token(session, token.strip())
     if store is None or not store.active:
         raise Unauthorized("Unknown or replaced store token.", code=INVALID_TOKEN)
+    logs.bind(store=store.code)
     return store
 
 

@@ -15,6 +15,7 @@ outbox event.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,8 @@ from ..db import immediate
 from ..settings import StoreSettings
 from ..shifts.operations import check_register, shift_for_sale
 from ..stock.ledger import move_stock
+
+log = logging.getLogger(__name__)
 
 
 def _find_sale_row(conn: Any, sale_id: str | None, receipt_number: str | None) -> tuple:
@@ -233,6 +236,10 @@ def record_return(
         event["lines"] = [{k: v for k, v in ln.items() if k != "name"} for ln in result["lines"]]
         outbox.append(conn, "return", event, occurred_at)
     monitoring.return_recorded(settings.store_id, subtotal)
+    log.info(
+        "return %s of sale %s recorded: %s cents refunded", return_id, receipt, refund,
+        extra={"return_id": return_id, "sale_id": sid, "refund_cents": refund},
+    )
     return result
 
 

@@ -9,6 +9,7 @@ even with several tills selling at once, and a refused sale uses none.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,6 +39,8 @@ from ..db import immediate
 from ..settings import StoreSettings
 from ..shifts.operations import check_register, shift_for_sale
 from ..stock.ledger import move_stock
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -262,6 +265,10 @@ def record_sale(
         event = {k: v for k, v in result.items() if k not in ("gst_cents", "qst_cents", "paid_cents")}
         outbox.append(conn, "sale", event, occurred_at)
     monitoring.sale_recorded(settings.store_id, sale.subtotal_cents)
+    log.info(
+        "sale %s recorded: %s cents", receipt_number, sale.total_cents,
+        extra={"sale_id": sale_id, "receipt_number": receipt_number, "total_cents": sale.total_cents},
+    )
     return result
 
 

@@ -78,7 +78,8 @@ def test_restock_request_is_an_event_and_listed_with_its_status(cashier, store) 
     assert request["status"] == "requested" and request["qty"] == 24
     event = store.events("restock_request")[0]["payload"]
     assert event == {"id": request["id"], "store_id": 3, "sku": "GRO-001", "qty": 24,
-                     "requested_by": "cashier3", "occurred_at": event["occurred_at"]}
+                     "requested_by": "cashier3", "occurred_at": event["occurred_at"],
+                     "request_id": response.headers["X-Request-Id"]}
     listed = cashier.get("/restock-requests").json["items"]
     assert [(r["id"], r["status"]) for r in listed] == [(request["id"], "requested")]
 
