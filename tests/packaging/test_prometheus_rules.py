@@ -19,6 +19,7 @@ ALERTS = {
     "HeadOfficeInstanceDown",
     "HeadOfficeDatabaseUnreachable",
     "CheckoutCompensations",
+    "CheckoutSagaFailed",
 }
 
 
