@@ -109,4 +109,4 @@ def stores():
 
 
 # The other console pages register their routes on ``bp``.
-from . import manage, pages  # noqa: E402,F401
+from . import manage, pages, sync_health  # noqa: E402,F401

@@ -19,7 +19,7 @@ from .shop import (
     SagaStep,
 )
 from .stock import MOVEMENT_KINDS, CentralStock, StockMovement, StoreStock
-from .sync import ChangeLogEntry, ReceivedEvent, StoreSyncState, SyncRejection
+from .sync import ChangeLogEntry, ReceivedEvent, StoreSyncMinute, StoreSyncState, SyncRejection
 
 __all__ = [
     "AuditEntry",
@@ -58,6 +58,7 @@ __all__ = [
     "Store",
     "StockMovement",
     "StoreStock",
+    "StoreSyncMinute",
     "StoreSyncState",
     "SyncRejection",
     "TAX_CLASSES",

@@ -94,3 +94,22 @@ class ChangeLogEntry(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index("ix_change_log_store_id_id", "store_id", "id"),)
+
+
+class StoreSyncMinute(Base):
+    """One row per store and minute with contact: how many pushes and pulls, and the queue the
+    store last reported in that minute. The console's sync-health page draws the last 24 hours
+    from it; rows older than :data:`SYNC_HISTORY_DAYS` are pruned as new minutes are written."""
+
+    __tablename__ = "store_sync_minutes"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    pushes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pulls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pending_events: Mapped[int | None] = mapped_column(Integer)
+    oldest_pending_age_s: Mapped[int | None] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+SYNC_HISTORY_DAYS = 8

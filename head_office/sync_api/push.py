@@ -26,6 +26,7 @@ from sync.protocol import SEQ_GAP
 from ..ingest.apply import Unappliable, apply_event
 from ..ingest.batch import apply_sales
 from ..models import ReceivedEvent, StoreSyncState, SyncRejection
+from .health import record_contact
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,14 @@ def push(
                 state.oldest_pending_age_s = status["oldest_pending_age_s"]
         if status.get("totals") is not None:
             state.reported_totals = status["totals"]
+    record_contact(
+        session,
+        store_id,
+        "push",
+        state.pending_events_reported if status and "pending_events" in status else None,
+        state.oldest_pending_age_s,
+        now,
+    )
 
     result = PushResult(acked_through=state.last_seq)
     fresh = [(e, raw) for e, raw in zip(events, raw_events, strict=True) if e["seq"] > state.last_seq]

@@ -28,6 +28,7 @@ from .. import monitoring
 from ..models import Store, StoreSyncState
 from ..stores.operations import store_for_token
 from ..web import db
+from .health import record_contact
 from .pull import changes_since
 from .push import push
 from .schemas import ChangesSchema, PushArgs, PushResultSchema
@@ -117,6 +118,7 @@ def pull_changes():
     state = session.get(StoreSyncState, store_id)
     if state is not None:
         state.last_contact_at = state.last_pull_at = utcnow()
+    record_contact(session, store_id, "pull")
     session.commit()
     engine = current_app.extensions["comptoir_engine"]
     with Session(engine.execution_options(isolation_level="REPEATABLE READ")) as snapshot_session:
