@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import requests
 from waitress.server import create_server
@@ -73,3 +76,12 @@ def metric_names(text: str) -> set[str]:
     from prometheus_client.parser import text_string_to_metric_families
 
     return {sample.name for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
+def artifacts() -> Path:
+    """Where tests keep screenshots a person may look at: ``COMPTOIR_TEST_ARTIFACTS``, else a
+    ``comptoir-test-artifacts`` folder in the system's temporary folder."""
+    folder = Path(os.environ.get("COMPTOIR_TEST_ARTIFACTS")
+                  or Path(tempfile.gettempdir()) / "comptoir-test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 
 from common.errors import ComptoirError
+from common.i18n import _
 
 from ..node import current_node, get_db, store_settings
 from ..returns.operations import find_return, record_return
@@ -44,11 +45,15 @@ def create() -> Any:
         for line in sale["lines"]:
             text = request.form.get(f"qty_{line['line_no']}", "").strip() or "0"
             if not text.isdigit():
-                raise ComptoirError(f"Line {line['line_no']}: type a whole number to return.")
+                raise ComptoirError(_("Line %(line)s: type a whole number to return.",
+                                      line=line["line_no"]))
             if int(text) > 0:
                 lines.append({"line_no": line["line_no"], "sku": line["sku"], "qty": int(text)})
         if not lines:
-            raise ComptoirError("Type how many units of at least one line come back.")
+            raise ComptoirError(_("Type how many units of at least one line come back."))
+        if not request.form.get("reason", "").strip():
+            raise ComptoirError(_("Say why the customer returns it."), code="reason_required",
+                                status=422)
         node = current_node()
         result = record_return(get_db(), store_settings(), current_staff(), lines,
                                sale_id=sale["id"], register=current_register(),

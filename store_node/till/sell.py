@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 
 from common.errors import ComptoirError, NotFound, ValidationFailed
+from common.i18n import _
 from common.limits import PAYMENT_MAX_CENTS, PAYMENT_MIN_CENTS, QTY_MAX, QTY_MIN, parse_ascii_int
 from common.money import format_cents, parse_amount
 from common.pricing import cash_needed
@@ -78,13 +79,13 @@ def scan() -> Any:
         return cart_response(cart)
     qty = 1
     if "*" in code:  # "3*0628000000017": three of them
-        count, _, rest = code.partition("*")
+        count, _star, rest = code.partition("*")
         wanted = parse_ascii_int(count)
         if rest.strip() and any(char.isdigit() for char in count):
             if wanted is None or not QTY_MIN <= wanted <= QTY_MAX:
                 return cart_response(
-                    cart, error=f"“{count.strip()}*” is not a quantity: type {QTY_MIN} to {QTY_MAX:,}"
-                    " before the *."
+                    cart, error=_("“%(count)s*” is not a quantity: type %(low)s to %(high)s before the *.",
+                                  count=count.strip(), low=QTY_MIN, high=QTY_MAX)
                 )
             qty, code = wanted, rest.strip()
     product = find(get_db(), code)
@@ -93,11 +94,12 @@ def scan() -> Any:
         if len(matches) == 1:
             product = matches[0]
         else:
-            message = (f"No product with barcode or SKU “{code}”." if not matches
-                       else f"{len(matches)} products match “{code}”: pick one.")
+            message = (_("No product with barcode or SKU “%(code)s”.", code=code) if not matches
+                       else _("%(count)s products match “%(code)s”: pick one.", count=len(matches),
+                              code=code))
             return cart_response(cart, error=message, results=matches, q=code)
     if not product["active"]:
-        return cart_response(cart, error=f"{product['name']} is no longer sold.")
+        return cart_response(cart, error=_("%(name)s is no longer sold.", name=product["name"]))
     try:
         carts.add(cart, product["sku"], qty)
     except ComptoirError as exc:
@@ -113,7 +115,7 @@ def add() -> Any:
     sku = request.form.get("sku", "")
     product = find(get_db(), sku)
     if product is None or not product["active"]:
-        return cart_response(cart, error=f"No product {sku!r} for sale.")
+        return cart_response(cart, error=_("No product %(sku)s for sale.", sku=repr(sku)))
     try:
         carts.add(cart, product["sku"])
     except ComptoirError as exc:
@@ -146,7 +148,7 @@ def change_line(index: int, action: str) -> Any:
 def clear() -> Any:
     cart = current_cart()
     carts.clear(get_db(), cart)
-    return cart_response(cart, message="Cart cleared.")
+    return cart_response(cart, message=_("Cart cleared."))
 
 
 def _amount(field: str, label: str) -> int | None:
@@ -156,14 +158,15 @@ def _amount(field: str, label: str) -> int | None:
     try:
         cents = parse_amount(text)
     except ValueError as exc:
-        raise ValidationFailed(f"The {label} amount “{text}” is not an amount like 20 or 12.50.",
-                               code="invalid_amount") from exc
+        raise ValidationFailed(_("The %(label)s amount “%(text)s” is not an amount like 20 or 12.50.",
+                                 label=label, text=text), code="invalid_amount") from exc
     if cents <= 0:
-        raise ValidationFailed(f"The {label} amount must be more than zero.", code="invalid_amount")
+        raise ValidationFailed(_("The %(label)s amount must be more than zero.", label=label),
+                               code="invalid_amount")
     if not PAYMENT_MIN_CENTS <= cents <= PAYMENT_MAX_CENTS:
         raise ValidationFailed(
-            f"The {label} amount is between {format_cents(PAYMENT_MIN_CENTS)} and"
-            f" {format_cents(PAYMENT_MAX_CENTS)} for one payment.",
+            _("The %(label)s amount is between %(low)s and %(high)s for one payment.", label=label,
+              low=format_cents(PAYMENT_MIN_CENTS), high=format_cents(PAYMENT_MAX_CENTS)),
             code="invalid_amount",
         )
     return cents
@@ -171,15 +174,15 @@ def _amount(field: str, label: str) -> int | None:
 
 def payments_from_form(total: int) -> list[dict[str, Any]]:
     mode = request.form.get("mode", "cash")
-    cash = _amount("cash", "cash")
-    card = _amount("card", "card")
+    cash = _amount("cash", _("cash"))
+    card = _amount("card", _("card"))
     if total == 0:
         return []
     if mode == "card":
         return [{"tender": "card", "amount_cents": card or total}]
     if mode == "split":
         if card is None:
-            raise ValidationFailed("Type the card part of the split payment.",
+            raise ValidationFailed(_("Type the card part of the split payment."),
                                    code="insufficient_payment")
         if cash is None:
             cash = cash_needed(total, card)
@@ -196,7 +199,7 @@ def pay() -> Any:
     cart = current_cart()
     form = {k: request.form.get(k, "") for k in ("mode", "cash", "card")}
     if not cart.lines:
-        return cart_response(cart, error="The cart is empty: scan a product first.", form=form)
+        return cart_response(cart, error=_("The cart is empty: scan a product first."), form=form)
     node = current_node()
     try:
         priced = carts.price(get_db(), cart, node.taxes)
@@ -235,7 +238,7 @@ def sales_list() -> Any:
         date.fromisoformat(day)
     except ValueError:
         return page("sales/list.html", sales=[], day=today(),
-                    error=f"“{day}” is not a date (YYYY-MM-DD)."), 400
+                    error=_("“%(day)s” is not a date (YYYY-MM-DD).", day=day)), 400
     sales = sales_of_day(get_db(), day)
     report = daily(get_db(), store_settings().store_id, day) if current_staff().at_least(
         "store_manager") else None

@@ -87,7 +87,9 @@ def test_cashier_makes_a_partial_return(page, till, cashier) -> None:
     page.fill("input[name=receipt]", sale["receipt_number"])
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Confirm the return")
+    assert page.evaluate("document.activeElement.name") == "qty_1"  # the cursor waits on the first line
     page.fill("input[name=qty_1]", "1")  # one dozen eggs of two, exempt 6.49
+    page.fill("#return-reason", "broken eggs")
     page.click("text=Confirm the return")
     page.wait_for_selector("#refund")
     assert page.inner_text("#refund") == "$6.49"
@@ -95,6 +97,7 @@ def test_cashier_makes_a_partial_return(page, till, cashier) -> None:
     page.goto(till + f"/returns?receipt={sale['receipt_number']}")
     page.fill("input[name=qty_1]", "1")
     page.fill("input[name=qty_2]", "1")
+    page.fill("#return-reason", "changed their mind")
     page.click("text=Confirm the return")
     page.wait_for_selector("#refund")
     # eggs 6.49 + chips 3.99 + GST 0.20 + QST 0.40 = 11.08 ; total sale 17.57

@@ -42,6 +42,100 @@
     out.className = "change-preview " + (change >= 0 ? "ok" : "short");
   }
 
+  // A barcode scanner types a burst of characters a few milliseconds apart, then Enter.
+  // Whatever the cashier last touched (a quantity, a discount, the cash field, a button, a
+  // closed dialog), a burst lands in the page's scan box: the characters a text field took
+  // are given back to it, and Enter submits the scan, not the form the field belongs to.
+  // A burst in a text field is told from a person's typing by its pace: at least
+  // BURST_MIN keys averaging under BURST_AVG_MS apart (people need 100 ms or more a key).
+  var BURST_MIN = 4;
+  var BURST_AVG_MS = 35;
+  var RUN_GAP_MS = 150;      // a longer pause ends a run of keys
+  var keys = [];             // recent printable keys in a text field: {key, t, before}
+  var buffer = { chars: "", last: 0 };  // keys for a hidden scan target (the receipt screen)
+
+  function isTextField(el) {
+    if (!el || !el.tagName) return false;
+    var tag = el.tagName.toLowerCase();
+    if (tag === "textarea") return true;
+    if (tag !== "input") return false;
+    var type = (el.getAttribute("type") || "text").toLowerCase();
+    return ["text", "number", "search", "tel", "password", "email", "url", ""].indexOf(type) !== -1;
+  }
+
+  // The page's scan target: the sale screen's scan box, else a form marked data-scan-form
+  // (the receipt's "next sale", the returns screen's receipt number).
+  function scanTarget() {
+    var input = scanInput();
+    if (input) return { input: input, form: document.getElementById("scan-form") };
+    var form = document.querySelector("form[data-scan-form]");
+    if (!form) return null;
+    return { input: form.querySelector("[data-scan-input]"), form: form };
+  }
+
+  function submitScan(target) {
+    if (target.form.requestSubmit) target.form.requestSubmit(); else target.form.submit();
+  }
+
+  function sendTo(target, chars) {
+    target.input.value = chars;
+    if (target.input.type === "hidden") return;
+    target.input.focus();
+    try { target.input.setSelectionRange(chars.length, chars.length); } catch (e) { /* number input */ }
+  }
+
+  // The run of fast keys ending now, if it is a scanner's.
+  function scannerRun() {
+    var start = keys.length - 1;
+    while (start > 0 && keys[start].t - keys[start - 1].t < RUN_GAP_MS) start--;
+    var run = keys.slice(start);
+    if (run.length < BURST_MIN) return null;
+    var average = (run[run.length - 1].t - run[0].t) / (run.length - 1);
+    return average < BURST_AVG_MS ? run : null;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var target = scanTarget();
+    if (!target || !target.input || event.target === target.input || event.ctrlKey || event.altKey ||
+        event.metaKey) {
+      keys = [];
+      return;
+    }
+    var field = event.target;
+    var now = event.timeStamp || Date.now();
+    var printable = event.key && event.key.length === 1;
+    if (!isTextField(field)) {
+      // Nothing to type into: every printable key goes to the scan target.
+      if (printable) {
+        event.preventDefault();
+        if (target.input.type === "hidden") {
+          if (now - buffer.last > 1000) buffer.chars = "";
+          buffer.chars += event.key;
+          buffer.last = now;
+          target.input.value = buffer.chars;
+        } else {
+          sendTo(target, (target.input === document.activeElement ? target.input.value : "") + event.key);
+        }
+      } else if (event.key === "Enter" && target.input.type === "hidden" && buffer.chars &&
+                 now - buffer.last < 1000) {
+        event.preventDefault();
+        buffer.chars = "";
+        submitScan(target);
+      }
+      return;
+    }
+    if (!printable) { if (event.key !== "Shift") keys = []; return; }
+    if (keys.length && keys[keys.length - 1].field !== field) keys = [];
+    keys.push({ key: event.key, t: now, before: field.value, field: field });
+    var run = scannerRun();
+    if (run) {
+      event.preventDefault();
+      field.value = run[0].before;  // the field keeps what it had before the burst
+      keys = [];
+      sendTo(target, run.map(function (k) { return k.key; }).join(""));
+    }
+  }, true);
+
   document.addEventListener("keydown", function (event) {
     if (event.key === "F2") {
       event.preventDefault();
@@ -106,7 +200,7 @@
     var approval = document.querySelector("dialog#approval[open]");
     if (approval) { var first = approval.querySelector("input"); if (first) first.focus(); return; }
     if (fromPay) { var cash = document.getElementById("cash"); if (cash) cash.focus(); updateChange(); return; }
-    if (fromLine) { updateChange(); return; }
+    if (fromLine) { updateChange(); focusScan(false); return; }
     var fromResult = source && source.hasAttribute && source.hasAttribute("data-result");
     focusScan(fromResult);
     updateChange();
