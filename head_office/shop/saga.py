@@ -130,44 +130,65 @@ class SagaRunner:
     # Driving ----------------------------------------------------------------------------------
 
     def start(self, build: Any) -> int:
-        """Create a saga with ``build(session)`` (which returns its id) under its lock, and drive it.
+        """Create a saga with ``build(session, saga_id)`` under its lock, and drive it.
 
-        The saga's id comes from its sequence first, so its lock is held before the saga
-        exists: no recovery job can pick it up between its creation and its first step.
+        The saga's id comes from its sequence and its lock is taken in the same
+        transaction that creates it: no recovery job can pick it up before its first step.
         """
         conn = self.engine.connect()
+        saga_id = 0
         try:
-            saga_id = int(
-                conn.execute(text("SELECT nextval(pg_get_serial_sequence('sagas', 'id'))")).scalar_one()
-            )
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_BASE + saga_id})
-            conn.commit()
             with Session(bind=conn, expire_on_commit=False) as session:
+                saga_id = int(
+                    session.execute(
+                        text(
+                            "SELECT s.id, pg_advisory_lock(:base + s.id) "
+                            "FROM (SELECT nextval(pg_get_serial_sequence('sagas', 'id')) AS id) AS s"
+                        ),
+                        {"base": LOCK_BASE},
+                    ).scalar_one()
+                )
                 build(session, saga_id)
+                saga = session.get(Saga, saga_id)
+                assert saga is not None
+                saga.owner = self.owner
+                saga.runs = 1
                 session.commit()
         except BaseException:
-            self.unlock(conn, saga_id) if "saga_id" in locals() else conn.close()
+            if saga_id:
+                self.unlock(conn, saga_id)
+            else:
+                conn.close()
             raise
-        self.drive(saga_id, held=conn)
+        self.drive(saga_id, held=conn, fresh=True)
         return saga_id
 
-    def drive(self, saga_id: int, held: Connection | None = None) -> str | None:
-        """Run the saga until it ends or must wait; its state then, None if another runner has it."""
+    def drive(self, saga_id: int, held: Connection | None = None, fresh: bool = False) -> str | None:
+        """Run the saga until it ends or must wait; its state then, None if another runner has it.
+
+        ``fresh``: a saga just created by this runner (already its owner), which takes the
+        short road: stock steps in one transaction, then payment and confirmation.
+        """
         conn = held or self.try_lock(saga_id)
         if conn is None:
             return None
         self._local.conn = conn
         try:
-            with self._session() as session:
-                claimed = session.execute(
-                    update(Saga)
-                    .where(Saga.id == saga_id, Saga.state == "running")
-                    .values(owner=self.owner, runs=Saga.runs + 1, updated_at=utcnow())
-                    .returning(Saga.id)
-                ).first()
-                session.commit()
-                if claimed is None:
-                    return session.scalar(select(Saga.state).where(Saga.id == saga_id))
+            if fresh:
+                ended = self._run_step(saga_id, "reserve_stock", self._first_run)
+                if ended != "":
+                    return ended
+            else:
+                with self._session() as session:
+                    claimed = session.execute(
+                        update(Saga)
+                        .where(Saga.id == saga_id, Saga.state == "running")
+                        .values(owner=self.owner, runs=Saga.runs + 1, updated_at=utcnow())
+                        .returning(Saga.id)
+                    ).first()
+                    session.commit()
+                    if claimed is None:
+                        return session.scalar(select(Saga.state).where(Saga.id == saga_id))
             while True:
                 try:
                     name = self._next_step(saga_id)
@@ -175,24 +196,31 @@ class SagaRunner:
                     return None
                 if name is None:
                     break
-                started = time.perf_counter()
-                try:
-                    getattr(self, name)(saga_id)
-                except Parked:
-                    return "running"
-                except LostSaga:
-                    return None
-                except Exception as exc:  # noqa: BLE001 - a step's bug or a lost database: retry later
-                    log.exception("saga %s: step %s failed unexpectedly", saga_id, name)
-                    self._park(saga_id, name, f"{exc.__class__.__name__}: retrying later")
-                    return "running"
-                finally:
-                    STEP_DURATION.labels(name).observe(time.perf_counter() - started)
+                ended = self._run_step(saga_id, name, getattr(self, name))
+                if ended != "":
+                    return ended
             with self._session() as session:
                 return session.scalar(select(Saga.state).where(Saga.id == saga_id))
         finally:
             self._local.conn = None
             self.unlock(conn, saga_id)
+
+    def _run_step(self, saga_id: int, name: str, step: Any) -> str | None:
+        """Run one step; "" to go on, else what ``drive`` answers ("running" to wait, None if lost)."""
+        started = time.perf_counter()
+        try:
+            step(saga_id)
+        except Parked:
+            return "running"
+        except LostSaga:
+            return None
+        except Exception as exc:  # noqa: BLE001 - a step's bug or a lost database: retry later
+            log.exception("saga %s: step %s failed unexpectedly", saga_id, name)
+            self._park(saga_id, name, f"{exc.__class__.__name__}: retrying later")
+            return "running"
+        finally:
+            STEP_DURATION.labels(name).observe(time.perf_counter() - started)
+        return ""
 
     def recover(self, limit: int = 50) -> list[tuple[int, str]]:
         """Drive every running saga that is due and that no live runner holds."""
@@ -320,45 +348,79 @@ class SagaRunner:
                 self._finish(step, "done")
             session.commit()
 
+    def _reserve(self, session: Session, order_id: int) -> dict[str, list[str]]:
+        """Reserve every line (conditional updates, in product order); the short lines if any."""
+        for line in self._lines(session, order_id):
+            product = session.get(Product, line.product_id)
+            assert product is not None
+            after = change_central(
+                session,
+                product,
+                reserved=line.qty,
+                condition=(CentralStock.on_hand - CentralStock.reserved >= line.qty),
+            )
+            if after is None:
+                return _short_lines(session, self._lines(session, order_id)) or {
+                    line.sku: ["Not enough stock."]
+                }
+            ledger(
+                session,
+                product,
+                "reserved",
+                "allocation",
+                line.qty,
+                ref_type="order",
+                ref_id=str(order_id),
+                actor="shop",
+                note=f"online order {order_id}",
+            )
+        return {}
+
+    def _stock_failed(self, session: Session, saga_id: int, name: str, short: dict[str, list[str]]) -> None:
+        session.rollback()
+        saga = self._fenced(session, saga_id)
+        step = self._step(session, saga_id, name)
+        self._finish(step, "failed", "Not enough stock.", {"short": short})
+        self._compensate(saga, insufficient_reason(short))
+        session.commit()
+
+    def _first_run(self, saga_id: int) -> None:
+        """A new saga: verify and reserve stock in one transaction (the conditional update is the
+        check), mark the payment as sent in it too, then pay and confirm."""
+        with self._session() as session:
+            saga = self._fenced(session, saga_id)
+            short = self._reserve(session, saga.order_id)
+            if short:
+                self._stock_failed(session, saga_id, "verify_stock", short)
+                return
+            steps = {
+                st.name: st for st in session.scalars(select(SagaStep).where(SagaStep.saga_id == saga_id))
+            }
+            now = utcnow()
+            for name in ("verify_stock", "reserve_stock"):
+                steps[name].attempts += 1
+                steps[name].started_at = steps[name].ended_at = now
+                steps[name].status = "done"
+            payment = steps["take_payment"]
+            payment.attempts += 1
+            payment.started_at = now
+            payment.status = "running"
+            order = session.get(Order, saga.order_id)
+            assert order is not None
+            amount, order_id, token = order.total_cents, order.id, saga.payment_token
+            session.commit()
+        self._crash_point("after_reserve")
+        self._pay(saga_id, amount, order_id, token, unknown=False)
+
     def reserve_stock(self, saga_id: int) -> None:
         with self._session() as session:
             saga = self._fenced(session, saga_id)
             step = self._step(session, saga_id, "reserve_stock")
-            order_id = saga.order_id
-            short: dict[str, list[str]] = {}
-            for line in self._lines(session, order_id):
-                product = session.get(Product, line.product_id)
-                assert product is not None
-                after = change_central(
-                    session,
-                    product,
-                    reserved=line.qty,
-                    condition=(CentralStock.on_hand - CentralStock.reserved >= line.qty),
-                )
-                if after is None:
-                    short = _short_lines(session, self._lines(session, order_id)) or {
-                        line.sku: ["Not enough stock."]
-                    }
-                    break
-                ledger(
-                    session,
-                    product,
-                    "reserved",
-                    "allocation",
-                    line.qty,
-                    ref_type="order",
-                    ref_id=str(order_id),
-                    actor="shop",
-                    note=f"online order {order_id}",
-                )
+            short = self._reserve(session, saga.order_id)
             if short:
-                session.rollback()
-                saga = self._fenced(session, saga_id)
-                step = self._step(session, saga_id, "reserve_stock")
-                self._finish(step, "failed", "Not enough stock.", {"short": short})
-                self._compensate(saga, insufficient_reason(short))
-            else:
-                self._finish(step, "done")
+                self._stock_failed(session, saga_id, "reserve_stock", short)
+                return
+            self._finish(step, "done")
             session.commit()
         self._crash_point("after_reserve")
 
@@ -372,6 +434,11 @@ class SagaRunner:
             assert order is not None
             amount, order_id, token = order.total_cents, order.id, saga.payment_token
             session.commit()
+        self._pay(saga_id, amount, order_id, token, unknown)
+
+    def _pay(self, saga_id: int, amount: int, order_id: int, token: str, unknown: bool) -> None:
+        """Capture under the saga's key (asking first what happened if an earlier try got no
+        answer); on success record it and confirm the order in one transaction."""
         key = capture_key(saga_id)
         try:
             attempt = None
@@ -398,11 +465,13 @@ class SagaRunner:
             raise Parked(saga_id) from exc
         self._crash_point("after_payment")
         with self._session() as session:
-            self._fenced(session, saga_id)
+            saga = self._fenced(session, saga_id)
             done = session.get(SagaStep, (saga_id, "take_payment"))
             assert done is not None
             self._finish(done, "done", None, {"capture_key": key, "amount_cents": attempt.amount_cents})
+            self._confirm(session, saga)
             session.commit()
+        CHECKOUTS.labels("confirmed").inc()
 
     def _ask(self, saga_id: int, key: str) -> payments.Attempt | None:
         """What the provider recorded under ``key``; parks the saga if it cannot say now."""
@@ -431,27 +500,28 @@ class SagaRunner:
             self._compensate(saga, {"code": code, "message": exc.message, "errors": {"card": [exc.code]}})
             session.commit()
 
+    def _confirm(self, session: Session, saga: Saga) -> None:
+        step = self._step(session, saga.id, "confirm_order")
+        order = session.execute(select(Order).where(Order.id == saga.order_id).with_for_update()).scalar_one()
+        if order.status == "pending":
+            order.status = "confirmed"
+            order.confirmed_at = utcnow()
+            products = [line.product_id for line in self._lines(session, order.id)]
+            session.execute(
+                delete(CartLine).where(
+                    CartLine.customer_id == order.customer_id, CartLine.product_id.in_(products)
+                )
+            )
+        if order.answer is None:
+            order.answer = confirmed_answer(order)
+        self._finish(step, "done")
+        saga.state = "completed"
+        saga.ended_at = utcnow()
+
     def confirm_order(self, saga_id: int) -> None:
         with self._session() as session:
             saga = self._fenced(session, saga_id)
-            step = self._step(session, saga_id, "confirm_order")
-            order = session.execute(
-                select(Order).where(Order.id == saga.order_id).with_for_update()
-            ).scalar_one()
-            if order.status == "pending":
-                order.status = "confirmed"
-                order.confirmed_at = utcnow()
-                products = [line.product_id for line in self._lines(session, order.id)]
-                session.execute(
-                    delete(CartLine).where(
-                        CartLine.customer_id == order.customer_id, CartLine.product_id.in_(products)
-                    )
-                )
-            if order.answer is None:
-                order.answer = confirmed_answer(order)
-            self._finish(step, "done")
-            saga.state = "completed"
-            saga.ended_at = utcnow()
+            self._confirm(session, saga)
             session.commit()
         CHECKOUTS.labels("confirmed").inc()
 
