@@ -18,6 +18,7 @@ from ..models import CentralStock, Order, OrderLine, Product, Saga, SagaStep, Us
 from ..stock.operations import change_central, ledger
 from . import payments
 from .cart import cart
+from .metrics import CHECKOUTS
 from .saga import FORWARD, SagaRunner, confirmed_answer
 
 MAX_KEY = 200
@@ -60,6 +61,7 @@ def start_checkout(
         if line["qty"] > line["available"]
     }
     if short:
+        CHECKOUTS.labels("insufficient_stock").inc()
         raise Conflict("Not enough stock for some lines.", code="insufficient_stock", errors=short)
     token = runner.provider.tokenize(card)
     customer_id = customer.id

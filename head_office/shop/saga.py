@@ -605,7 +605,8 @@ class SagaRunner:
             saga.state = "compensated"
             saga.ended_at = utcnow()
             session.commit()
-        CHECKOUTS.labels(OUTCOMES.get(str(reason.get("code")), "cancelled")).inc()
+        if reason.get("code") != "cancelled_by_staff":  # a staff cancel is not a checkout's outcome
+            CHECKOUTS.labels(OUTCOMES.get(str(reason.get("code")), "cancelled")).inc()
 
 
 OUTCOMES = {

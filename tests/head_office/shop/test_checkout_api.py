@@ -319,3 +319,24 @@ def test_reports_and_dashboard_show_the_online_channel(client, customer, stocked
     report = client.get(f"/api/v1/reports/sales?from={today}&to={today}", headers=manager_headers).json
     assert report["online"]["orders_count"] == 0
     assert client.get("/api/v1/dashboard", headers=manager_headers).json["online"]["orders_to_ship"] == 0
+
+
+def test_checkout_outcomes_and_step_durations_are_exported(client, customer, stocked, checkout):
+    import re as _re
+
+    def count(outcome):
+        text = client.get("/metrics").get_data(as_text=True)
+        found = _re.search(rf'comptoir_checkout_total\{{outcome="{outcome}"\}} ([0-9.]+)', text)
+        return float(found.group(1)) if found else 0.0
+
+    confirmed, declined = count("confirmed"), count("declined")
+    headers = customer()
+    product = stocked(on_hand=5)
+    client.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 1}, headers=headers)
+    assert checkout(headers, DECLINE).status_code == 402
+    assert checkout(headers).status_code == 201
+    assert count("confirmed") == confirmed + 1
+    assert count("declined") == declined + 1
+    assert 'comptoir_saga_step_duration_seconds_count{step="reserve_stock"}' in client.get("/metrics").get_data(
+        as_text=True
+    )
