@@ -146,7 +146,7 @@ def shifts():
     try:
         start, end = queries.parse_range(start_text, end_text)
         store = queries.parse_store(session, store_text)
-        items = list_shifts(session, store, start, end)
+        items = list_shifts(session, store.id if store else None, start, end)
     except ComptoirError as exc:
         error = exc.message
     days: dict[tuple[str, int], dict] = {}

@@ -284,7 +284,10 @@ def apply_shift(session: Session, store_id: int, p: dict[str, Any]) -> None:
     shift.register = str(p["register"])
     shift.cashier = str(p["cashier"])
     shift.business_date = date_type.fromisoformat(p["business_date"]) if p.get("business_date") else None
-    shift.opened_at = _instant(p["opened_at"])
+    opened_at = _instant(p["opened_at"])
+    if opened_at is None:
+        raise Unappliable("invalid_shift", "A shift needs the instant it was opened.")
+    shift.opened_at = opened_at
     shift.opening_float_cents = int(p["opening_float_cents"])
     if p.get("closed_at"):
         report = p.get("report") or {}

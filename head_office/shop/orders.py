@@ -67,7 +67,7 @@ def start_checkout(
     customer_id = customer.id
     session.commit()  # the saga runs on a connection of its own: hold none meanwhile
 
-    def build(own: Session, saga_id: int) -> None:
+    def build(own: Session, saga_id: int, owner: str) -> Saga:
         order = Order(
             customer_id=customer_id,
             idempotency_key=key,
@@ -94,10 +94,13 @@ def start_checkout(
                     net_cents=line["net_cents"],
                 )
             )
-        own.add(Saga(id=saga_id, order_id=order.id, payment_token=token))
+        saga = Saga(id=saga_id, order_id=order.id, payment_token=token, owner=owner, runs=1)
+        own.add(saga)
         own.flush()
         for position, name in enumerate(FORWARD, start=1):
             own.add(SagaStep(saga_id=saga_id, name=name, position=position))
+        own.flush()
+        return saga
 
     try:
         runner.start(build)
@@ -111,12 +114,15 @@ def start_checkout(
         ) from None
     order = existing_order(session, customer_id, key)
     assert order is not None
-    return answer(session, runner, order)
+    return answer(session, runner, order, loaded=True)
 
 
-def answer(session: Session, runner: SagaRunner, order: Order) -> tuple[int, dict[str, Any]]:
+def answer(
+    session: Session, runner: SagaRunner, order: Order, loaded: bool = False
+) -> tuple[int, dict[str, Any]]:
     """The checkout's answer: what it ended with, or 202 while it still runs."""
-    session.refresh(order)
+    if not loaded:
+        session.refresh(order)
     if order.answer is None:
         saga = session.scalar(select(Saga).where(Saga.order_id == order.id))
         if saga is not None and saga.state == "running":
@@ -279,8 +285,17 @@ def ship(session: Session, order_id: int, actor: str) -> Order:
             )
         note = f"online order {order.id} shipped"
         for bucket in ("reserved", "on_hand"):
-            ledger(session, product, bucket, "online_shipment", -line.qty, ref_type="order",
-                   ref_id=str(order.id), actor=actor, note=note)
+            ledger(
+                session,
+                product,
+                bucket,
+                "online_shipment",
+                -line.qty,
+                ref_type="order",
+                ref_id=str(order.id),
+                actor=actor,
+                note=note,
+            )
     order.status = "shipped"
     order.shipped_at = utcnow()
     order.shipped_by = actor

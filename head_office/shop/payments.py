@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -149,7 +149,7 @@ class TestModeProvider:
     ) -> Attempt:
         """Insert the attempt unless the key (or, for a refund, the capture) already has one."""
         with self.engine.begin() as conn:
-            conn.execute(
+            row: Any = conn.execute(
                 pg_insert(PaymentAttempt)
                 .values(
                     idempotency_key=key,
@@ -161,9 +161,19 @@ class TestModeProvider:
                     card_last4=last4,
                 )
                 .on_conflict_do_nothing()
-            )
-            row = conn.execute(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == key)).first()
-            if row is None and kind == "refund":
+                .returning(
+                    PaymentAttempt.idempotency_key,
+                    PaymentAttempt.kind,
+                    PaymentAttempt.outcome,
+                    PaymentAttempt.amount_cents,
+                    PaymentAttempt.order_id,
+                )
+            ).first()
+            if row is None:  # the key already has its answer
+                row = conn.execute(
+                    select(PaymentAttempt).where(PaymentAttempt.idempotency_key == key)
+                ).first()
+            if row is None and kind == "refund":  # the capture was refunded under another key
                 row = conn.execute(
                     select(PaymentAttempt).where(
                         PaymentAttempt.capture_key == capture_key,
@@ -175,9 +185,7 @@ class TestModeProvider:
         return _attempt(row)
 
     def capture(self, key: str, token: str, amount_cents: int, order_id: int) -> Attempt:
-        existing = self._find(key)
-        if existing is not None:
-            return _replay(existing)
+        """A key already used answers what it recorded: the insert keeps the first row."""
         number = self._card_number(token)
         if number == PROCESSING_ERROR:
             raise ProcessingError("processing_error", "The card processor had an error; nothing was taken.")

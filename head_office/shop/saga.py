@@ -130,7 +130,8 @@ class SagaRunner:
     # Driving ----------------------------------------------------------------------------------
 
     def start(self, build: Any) -> int:
-        """Create a saga with ``build(session, saga_id)`` under its lock, and drive it.
+        """Create a saga with ``build(session, saga_id, owner)`` (which returns it, flushed) under
+        its lock, and drive it.
 
         The saga's id comes from its sequence and its lock is taken in the same
         transaction that creates it: no recovery job can pick it up before its first step.
@@ -148,11 +149,10 @@ class SagaRunner:
                         {"base": LOCK_BASE},
                     ).scalar_one()
                 )
-                build(session, saga_id)
-                saga = session.get(Saga, saga_id)
-                assert saga is not None
-                saga.owner = self.owner
-                saga.runs = 1
+                saga = build(session, saga_id, self.owner)
+                started = time.perf_counter()
+                charge = self._first_stock(session, saga)
+                STEP_DURATION.labels("reserve_stock").observe(time.perf_counter() - started)
                 session.commit()
         except BaseException:
             if saga_id:
@@ -160,24 +160,37 @@ class SagaRunner:
             else:
                 conn.close()
             raise
-        self.drive(saga_id, held=conn, fresh=True)
+        self._crash_point("after_reserve")
+        self.drive(saga_id, held=conn, created=True, charge=charge)
         return saga_id
 
-    def drive(self, saga_id: int, held: Connection | None = None, fresh: bool = False) -> str | None:
+    def drive(
+        self,
+        saga_id: int,
+        held: Connection | None = None,
+        created: bool = False,
+        charge: tuple[int, int, str] | None = None,
+    ) -> str | None:
         """Run the saga until it ends or must wait; its state then, None if another runner has it.
 
-        ``fresh``: a saga just created by this runner (already its owner), which takes the
-        short road: stock steps in one transaction, then payment and confirmation.
+        ``created``: this runner just made the saga (it owns it already); ``charge``: its stock is
+        reserved, so pay ``(amount, order id, card token)`` and confirm straight away.
         """
         conn = held or self.try_lock(saga_id)
         if conn is None:
             return None
         self._local.conn = conn
         try:
-            if fresh:
-                ended = self._run_step(saga_id, "reserve_stock", self._first_run)
-                if ended != "":
-                    return ended
+            self._local.ended = None
+            if created:
+                if charge is not None:
+                    ended = self._run_step(
+                        saga_id, "take_payment", lambda sid: self._pay(sid, *charge, unknown=False)
+                    )
+                    if ended != "":
+                        return ended
+                    if self._local.ended is not None:
+                        return self._local.ended
             else:
                 with self._session() as session:
                     claimed = session.execute(
@@ -384,33 +397,33 @@ class SagaRunner:
         self._compensate(saga, insufficient_reason(short))
         session.commit()
 
-    def _first_run(self, saga_id: int) -> None:
-        """A new saga: verify and reserve stock in one transaction (the conditional update is the
-        check), mark the payment as sent in it too, then pay and confirm."""
-        with self._session() as session:
-            saga = self._fenced(session, saga_id)
-            short = self._reserve(session, saga.order_id)
-            if short:
-                self._stock_failed(session, saga_id, "verify_stock", short)
-                return
-            steps = {
-                st.name: st for st in session.scalars(select(SagaStep).where(SagaStep.saga_id == saga_id))
-            }
-            now = utcnow()
-            for name in ("verify_stock", "reserve_stock"):
-                steps[name].attempts += 1
-                steps[name].started_at = steps[name].ended_at = now
-                steps[name].status = "done"
-            payment = steps["take_payment"]
-            payment.attempts += 1
-            payment.started_at = now
-            payment.status = "running"
-            order = session.get(Order, saga.order_id)
-            assert order is not None
-            amount, order_id, token = order.total_cents, order.id, saga.payment_token
-            session.commit()
-        self._crash_point("after_reserve")
-        self._pay(saga_id, amount, order_id, token, unknown=False)
+    def _first_stock(self, session: Session, saga: Saga) -> tuple[int, int, str] | None:
+        """A new saga, in its creation transaction: verify and reserve stock (the conditional
+        update is the check) and mark the payment as sent. What to charge, or None when stock
+        is short (the reservation is undone by its savepoint and the saga set to compensate)."""
+        steps = {st.name: st for st in session.scalars(select(SagaStep).where(SagaStep.saga_id == saga.id))}
+        now = utcnow()
+        savepoint = session.begin_nested()
+        short = self._reserve(session, saga.order_id)
+        if short:
+            savepoint.rollback()
+            steps["verify_stock"].attempts += 1
+            steps["verify_stock"].started_at = now
+            self._finish(steps["verify_stock"], "failed", "Not enough stock.", {"short": short})
+            self._compensate(saga, insufficient_reason(short))
+            return None
+        savepoint.commit()
+        for name in ("verify_stock", "reserve_stock"):
+            steps[name].attempts += 1
+            steps[name].started_at = steps[name].ended_at = now
+            steps[name].status = "done"
+        payment = steps["take_payment"]
+        payment.attempts += 1
+        payment.started_at = now
+        payment.status = "running"
+        order = session.get(Order, saga.order_id)
+        assert order is not None
+        return order.total_cents, order.id, saga.payment_token
 
     def reserve_stock(self, saga_id: int) -> None:
         with self._session() as session:
@@ -517,6 +530,7 @@ class SagaRunner:
         self._finish(step, "done")
         saga.state = "completed"
         saga.ended_at = utcnow()
+        self._local.ended = "completed"
 
     def confirm_order(self, saga_id: int) -> None:
         with self._session() as session:

@@ -337,6 +337,6 @@ def test_checkout_outcomes_and_step_durations_are_exported(client, customer, sto
     assert checkout(headers).status_code == 201
     assert count("confirmed") == confirmed + 1
     assert count("declined") == declined + 1
-    assert 'comptoir_saga_step_duration_seconds_count{step="reserve_stock"}' in client.get("/metrics").get_data(
-        as_text=True
-    )
+    exported = client.get("/metrics").get_data(as_text=True)
+    for step in ("reserve_stock", "take_payment", "release_stock", "cancel_order"):
+        assert f'comptoir_saga_step_duration_seconds_count{{step="{step}"}}' in exported
