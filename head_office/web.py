@@ -44,6 +44,9 @@ def read_db() -> Connection:
     """A connection for the request's hot reads: autocommit, so a read costs its one round
     trip (no BEGIN, no ROLLBACK), and no ORM session. Reads only."""
     if "read_db" not in g:
+        session = g.get("db")
+        if session is not None:  # the request already holds a connection: read on it, take no other
+            return session.connection()
         engine = current_app.extensions["comptoir_engine"]
         g.read_db = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     return g.read_db

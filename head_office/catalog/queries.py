@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, or_, over, select
+from sqlalchemy import ColumnElement, Connection, bindparam, func, or_, over, select
 from sqlalchemy.orm import Session
 
 from ..models import Product
@@ -64,9 +64,13 @@ def _wire(row: Any) -> dict[str, Any]:
     return {column.key: row[i] for i, column in enumerate(WIRE_COLUMNS)}
 
 
+# Built once: a statement made per request costs more Python than its round trip.
+_BY_SKU = select(*WIRE_COLUMNS).where(Product.sku == bindparam("sku"))
+
+
 def product_wire(conn: Session | Connection, sku: str) -> dict[str, Any] | None:
     """The API's product (a wire dict), or None."""
-    row = conn.execute(select(*WIRE_COLUMNS).where(Product.sku == sku)).first()
+    row = conn.execute(_BY_SKU, {"sku": sku}).first()
     return None if row is None else _wire(row)
 
 

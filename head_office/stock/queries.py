@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound
@@ -89,20 +89,23 @@ def central_stock_rows(
     return {"items": items, "stores": [{"store_id": s.id, "code": s.code, "name": s.name} for s in stores]}
 
 
+# Built once: a statement made per request costs more Python than its round trip.
+_STORE = select(Store.id, Store.code, Store.name).where(Store.id == bindparam("store_id"))
+_STORE_STOCK = (
+    select(Product.sku, Product.name, Product.category, StoreStock.on_hand, Product.reorder_point,
+           Product.max_stock)
+    .join(StoreStock, (StoreStock.product_id == Product.id) & (StoreStock.store_id == bindparam("store_id")))
+    .order_by(Product.sku)
+)
+
+
 def store_stock_rows(session: Session | Connection, store_id: int, q: str | None = None) -> dict[str, Any]:
-    store = session.execute(select(Store.id, Store.code, Store.name).where(Store.id == store_id)).first()
+    store = session.execute(_STORE, {"store_id": store_id}).first()
     if store is None:
         raise NotFound(f"No store {store_id}.", code="unknown_store")
-    query = (
-        select(Product.sku, Product.name, Product.category, StoreStock.on_hand, Product.reorder_point,
-               Product.max_stock)
-        .join(StoreStock, (StoreStock.product_id == Product.id) & (StoreStock.store_id == store_id))
-        .order_by(Product.sku)
-    )
-    if q and q.strip():
-        query = query.where(matches(q))
+    query = _STORE_STOCK.where(matches(q)) if q and q.strip() else _STORE_STOCK
     items = []
-    for row in session.execute(query):
+    for row in session.execute(query, {"store_id": store_id}):
         low, over = store_marks(row.on_hand, row.reorder_point, row.max_stock)
         items.append(
             {
