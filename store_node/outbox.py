@@ -84,6 +84,33 @@ def events(db: sqlite_utils.Database, after_seq: int = 0, limit: int = 500) -> l
     return [envelope(dict(zip(keys, row, strict=True))) for row in rows]
 
 
+def written_through(db: sqlite_utils.Database) -> int:
+    row = db.conn.execute("SELECT value FROM sequences WHERE name = 'outbox'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def renumber_after(db: sqlite_utils.Database, head_office_seq: int) -> int:
+    """After a restore: continue the numbering after head office's, in one transaction.
+
+    Unsent events keep their order and get the numbers after ``head_office_seq``; any of them
+    head office already holds (the old PC pushed it) is recognised there by its event id and
+    counted as a duplicate, never applied twice."""
+    from .db import immediate
+
+    with immediate(db) as conn:
+        current = int(conn.execute("SELECT value FROM sequences WHERE name = 'outbox'").fetchone()[0])
+        if head_office_seq <= current:
+            return 0
+        unsent = [row[0] for row in conn.execute("SELECT seq FROM outbox WHERE sent_at IS NULL ORDER BY seq")]
+        conn.execute("UPDATE outbox SET seq = -seq WHERE sent_at IS NULL")
+        for n, seq in enumerate(unsent, start=1):
+            conn.execute("UPDATE outbox SET seq = ? WHERE seq = ?", (head_office_seq + n, -seq))
+        conn.execute(
+            "UPDATE sequences SET value = ? WHERE name = 'outbox'", (head_office_seq + len(unsent),)
+        )
+    return len(unsent)
+
+
 def request_ids(db: sqlite_utils.Database, first_seq: int, last_seq: int) -> list[str]:
     """The ids of the requests that made the events ``first_seq``..``last_seq`` (for the logs)."""
     rows = db.conn.execute(

@@ -35,6 +35,12 @@ class StoreSyncData:
     def event_batch(self, from_seq: int | None, limit: int) -> tuple[int, int | None, str]:
         return outbox.batch_json(self.db, from_seq, limit)
 
+    def written_through(self) -> int:
+        return outbox.written_through(self.db)
+
+    def renumber_after(self, head_office_seq: int) -> int:
+        return outbox.renumber_after(self.db, head_office_seq)
+
     def request_ids(self, first_seq: int, last_seq: int) -> list[str]:
         return outbox.request_ids(self.db, first_seq, last_seq)
 

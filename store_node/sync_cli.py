@@ -103,3 +103,43 @@ def resync_command(full: bool, data_dir: Path | None) -> None:
     except SyncError as exc:
         _fail(db, exc)
     db.close()
+
+
+@sync.command("realign")
+@click.option("--last-receipt", default=None,
+              help="Head office's last receipt number for this store (e.g. S06-004211): "
+                   "new receipts are numbered after it.")
+@data_dir_option
+def realign_command(last_receipt: str | None, data_dir: Path | None) -> None:
+    """After restoring a backup or on a new PC: number new events (and receipts) after head office's.
+
+    Head office applies each store event once by its sequence number; a store whose file is
+    older than what head office holds would reuse numbers. Events still queued here keep their
+    order; any head office already has is recognised by its id and not applied twice."""
+    from sync.client import SyncError
+
+    receipt = None
+    if last_receipt is not None:
+        number = last_receipt.rsplit("-", 1)[-1]
+        if not number.isdigit():
+            raise click.BadParameter("a receipt number such as S06-004211", param_hint="--last-receipt")
+        receipt = int(number)
+    db, runner = _runner(resolve_data_dir(data_dir))
+    try:
+        runner.lock.acquire(wait=True)
+        try:
+            head_office_seq, moved = runner.client.realign()
+            if receipt is not None:
+                db.conn.execute(
+                    "UPDATE sequences SET value = max(value, ?) WHERE name = 'receipt'", (receipt,)
+                )
+        finally:
+            runner.lock.release()
+    except SyncError as exc:
+        _fail(db, exc)
+    db.close()
+    click.echo(
+        f"Head office holds this store's events up to seq {head_office_seq}; new events are numbered"
+        f" after it ({moved} queued event(s) renumbered)."
+        + (f" New receipts follow {last_receipt}." if receipt is not None else "")
+    )

@@ -25,7 +25,7 @@ from common.clock import isoformat_z, utcnow
 
 from . import monitoring
 from .interfaces import StoreData
-from .protocol import DEFAULT_PUSH_BATCH, PROTOCOL_VERSION, SEQ_GAP, UNKNOWN_CURSOR
+from .protocol import DEFAULT_PUSH_BATCH, PROTOCOL_VERSION, SEQ_GAP, STORE_BEHIND, UNKNOWN_CURSOR
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,17 @@ class SyncClient:
             raise self._error(response)
         reply = response.json()
         acked = int(reply["acked_through"])
+        written = self.data.written_through()
+        if acked > written:
+            # Head office would count this store's new events as ones it already has: refuse to
+            # mark anything sent rather than lose them.
+            raise SyncError(
+                f"head office already holds this store's events up to seq {acked}, beyond the {written}"
+                " this store has written (its data was restored from a backup, or it is a new PC):"
+                " run `comptoir sync realign`",
+                status=response.status_code,
+                code=STORE_BEHIND,
+            )
         self.data.acknowledge(acked)
         outcome.sent += count
         outcome.applied += int(reply.get("applied", 0))
@@ -174,6 +185,16 @@ class SyncClient:
                 },
             )
         return count >= self.batch_size, None
+
+    def realign(self) -> tuple[int, int]:
+        """Ask head office how far it holds this store's events (a push of no events) and move
+        this store's numbering past it; returns (head office's seq, events renumbered)."""
+        body = {"protocol": PROTOCOL_VERSION, "store_id": self.store_id, "events": []}
+        response = self._request("POST", "/sync/v1/push", json=body)
+        if response.status_code != 200:
+            raise self._error(response)
+        head_office_seq = int(response.json()["acked_through"])
+        return head_office_seq, self.data.renumber_after(head_office_seq)
 
     # -- pull --------------------------------------------------------------------------------
 

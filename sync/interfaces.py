@@ -12,6 +12,13 @@ class StoreData(Protocol):
         """Up to ``limit`` events as a JSON array text, ready to send: the unacknowledged ones
         (``from_seq`` None) or every one from ``from_seq`` on; returns (count, first seq, text)."""
 
+    def written_through(self) -> int:
+        """The highest seq this store has ever given an event (0 when none)."""
+
+    def renumber_after(self, head_office_seq: int) -> int:
+        """Move the sequence past ``head_office_seq``, renumbering the unsent events after it
+        in order; returns how many were renumbered (``comptoir sync realign``)."""
+
     def request_ids(self, first_seq: int, last_seq: int) -> list[str]:
         """The ids of the requests that made these events (the push names them in its log line)."""
 

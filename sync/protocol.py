@@ -48,6 +48,9 @@ SEQ_GAP = "seq_gap"
 WRONG_STORE = "wrong_store"
 INVALID_TOKEN = "invalid_sync_token"
 UNKNOWN_CURSOR = "unknown_cursor"
+# Store side: head office holds more of this store's events than the store ever wrote (its file
+# was restored from a backup, or it is a new PC): see ``comptoir sync realign``.
+STORE_BEHIND = "store_behind"
 
 MAX_INT = 2**31 - 1
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
