@@ -97,8 +97,14 @@ class Supervisor:
         self.metrics_dir = ""
         self.children: dict[int, subprocess.Popen] = {}
         self.stopping = threading.Event()
+        self._previous: dict[int, Any] = {}
 
     def start(self) -> None:
+        # From now on SIGTERM or SIGINT means "stop the workers", even while they start.
+        def on_signal(_signum: int, _frame: Any) -> None:
+            self.stopping.set()
+
+        self._previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         self.sock = bind(self.host, self.port)
         base = self.env.get("PROMETHEUS_MULTIPROC_DIR") or None
         if base:
@@ -152,20 +158,16 @@ class Supervisor:
             self.sock.close()
         if self.metrics_dir:
             shutil.rmtree(self.metrics_dir, ignore_errors=True)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous = {}
 
     def supervise(self) -> None:
         """After ``start()``: watch the workers until SIGTERM or SIGINT, then stop them all."""
-
-        def on_signal(_signum: int, _frame: Any) -> None:
-            self.stopping.set()
-
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             self.watch()
         finally:
             self.stop()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
 
 
 def _configured_secret(env: dict[str, str]) -> bool:
