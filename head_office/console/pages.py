@@ -20,6 +20,24 @@ from ..web import report_db
 from .views import bp
 
 
+def pending_replenishments(session) -> dict[tuple[int, str], dict]:
+    """Replenishments not yet received or rejected, by (store, SKU): the dashboard shows them
+    instead of offering a second request."""
+    from sqlalchemy import select
+
+    from ..models import Product, Replenishment
+
+    rows = session.execute(
+        select(Replenishment.id, Replenishment.store_id, Product.sku, Replenishment.status,
+               Replenishment.qty_requested)
+        .join(Product, Product.id == Replenishment.product_id)
+        .where(Replenishment.status.in_(("requested", "approved", "shipped")))
+        .order_by(Replenishment.id)
+    )
+    return {(store_id, sku): {"id": rep_id, "status": status, "qty": qty}
+            for rep_id, store_id, sku, status, qty in rows}
+
+
 def dashboard_page():
     data = with_replica_lag(build_dashboard(report_db()))
     stores = data["stores"]
@@ -41,6 +59,8 @@ def dashboard_page():
             "revenue_30d_cents",
             "sales_count_today",
             "stock_outs_count",
+            "out_of_stock_count",
+            "low_stock_count",
             "overstock_count",
         )
     }
@@ -49,6 +69,7 @@ def dashboard_page():
         data=data,
         stores=stores,
         totals=totals,
+        pending=pending_replenishments(report_db()),
         per_day_chart=per_day,
         per_store_chart=per_store,
     )
@@ -63,11 +84,12 @@ def reports():
     start_text = request.args.get("from") or (today - timedelta(days=6)).isoformat()
     end_text = request.args.get("to") or today.isoformat()
     store_text = request.args.get("store", "")
-    report, error, chart = None, None, None
+    report, error, chart, per_day = None, None, None, []
     try:
         start, end = queries.parse_range(start_text, end_text)
         store = queries.parse_store(session, store_text)
         report = queries.sales_report(session, start, end, store)
+        per_day = queries.days_table(queries.sales_days(session, start, end, store))
         chart = column_chart(
             [d["date"] for d in report["days"]],
             [("Revenue", [d["revenue_cents"] for d in report["days"]])],
@@ -79,6 +101,7 @@ def reports():
     return render_template(
         "console/reports.html",
         report=report,
+        per_day=per_day,
         error=error,
         chart=chart,
         stores=stores,
@@ -94,9 +117,12 @@ def reports_csv():
     session = report_db()
     start, end = queries.parse_range(request.args.get("from"), request.args.get("to"))
     store = queries.parse_store(session, request.args.get("store"))
-    name = f"sales_{start}_{end}" + (f"_{store.code}" if store else "") + ".csv"
+    by_day = request.args.get("by") == "day"
+    name = (("sales_by_day_" if by_day else "sales_") + f"{start}_{end}"
+            + (f"_{store.code}" if store else "") + ".csv")
+    body = (queries.sales_days_csv if by_day else queries.sales_csv)(session, start, end, store)
     return Response(
-        queries.sales_csv(session, start, end, store).encode("utf-8"),
+        body.encode("utf-8"),
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Content-Type": "text/csv; charset=utf-8",

@@ -225,6 +225,8 @@ def dashboard(
                 "avg_basket_30d_cents": round_half_up(Decimal(sales_30) / count_30) if count_30 else 0,
                 "stock_outs": store_alerts["stock_outs"][:alert_limit],
                 "stock_outs_count": len(store_alerts["stock_outs"]),
+                "out_of_stock_count": sum(1 for a in store_alerts["stock_outs"] if a["on_hand"] <= 0),
+                "low_stock_count": sum(1 for a in store_alerts["stock_outs"] if a["on_hand"] > 0),
                 "overstock": store_alerts["overstock"][:alert_limit],
                 "overstock_count": len(store_alerts["overstock"]),
                 "sync": sync,

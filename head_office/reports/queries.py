@@ -270,3 +270,80 @@ def sales_csv(session: Session, start: date, end: date, store: Store | None = No
                 ]
             )
     return buffer.getvalue()
+
+
+DAY_CSV_HEADER = [
+    "date",
+    "store_id",
+    "store_code",
+    "store_name",
+    "sales_count",
+    "returns_count",
+    "units",
+    "sales",
+    "returns",
+    "revenue",
+    "tax_collected",
+    "tax_refunded",
+    "tax_net",
+    "total_with_tax",
+]
+
+
+def sales_days(
+    session: Session, start: date, end: date, store: Store | None = None
+) -> list[dict[str, Any]]:
+    """One row per business day and store with its figures (amounts in cents; taxes apart)."""
+    d = DailyStoreSales
+    query = (
+        select(d, Store.code, Store.name)
+        .join(Store, Store.id == d.store_id)
+        .where(d.business_date.between(start, end))
+        .order_by(d.business_date, d.store_id)
+    )
+    if store is not None:
+        query = query.where(d.store_id == store.id)
+    out = []
+    for row, code, name in session.execute(query):
+        revenue = row.sales_cents - row.returns_cents
+        tax = row.sales_tax_cents - row.returns_tax_cents
+        out.append({
+            "date": row.business_date.isoformat(), "store_id": row.store_id, "store_code": code,
+            "store_name": name, "sales_count": row.sales_count, "returns_count": row.returns_count,
+            "units": row.units_sold - row.units_returned, "sales_cents": row.sales_cents,
+            "returns_cents": row.returns_cents, "revenue_cents": revenue,
+            "tax_collected_cents": row.sales_tax_cents, "tax_refunded_cents": row.returns_tax_cents,
+            "tax_cents": tax, "total_cents": revenue + tax,
+        })
+    return out
+
+
+def days_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``sales_days`` rows added up per day (the report page's per-day table)."""
+    keys = ("sales_count", "returns_count", "units", "sales_cents", "returns_cents", "revenue_cents",
+            "tax_cents", "total_cents")
+    days: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        day = days.setdefault(row["date"], {"date": row["date"], **dict.fromkeys(keys, 0)})
+        for key in keys:
+            day[key] += row[key]
+    return list(days.values())
+
+
+def sales_days_csv(session: Session, start: date, end: date, store: Store | None = None) -> str:
+    """One row per business day and store, with the taxes collected, refunded and net."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(DAY_CSV_HEADER)
+    for r in sales_days(session, start, end, store):
+        name = r["store_name"]
+        if name[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            name = "'" + name  # a spreadsheet must not read a store's name as a formula
+        writer.writerow([
+            r["date"], r["store_id"], r["store_code"], name, r["sales_count"],
+            r["returns_count"], r["units"], decimal_amount(r["sales_cents"]),
+            decimal_amount(r["returns_cents"]), decimal_amount(r["revenue_cents"]),
+            decimal_amount(r["tax_collected_cents"]), decimal_amount(r["tax_refunded_cents"]),
+            decimal_amount(r["tax_cents"]), decimal_amount(r["total_cents"]),
+        ])
+    return buffer.getvalue()

@@ -218,3 +218,24 @@ def test_reconciliation_counts_only_what_the_store_pushed(chain):
     store1 = dashboard(chain, now=NOW)["stores"][0]
     assert store1["sync"]["reconciled"] is True
     assert store1["revenue_7d_cents"] > 2593  # while the report still counts the history
+
+
+def test_low_stock_apart_from_out_of_stock_and_a_pending_request_instead_of_a_second(client, chain):
+    from head_office.replenishment.operations import create_replenishment
+
+    s1, _, s3, _, _ = dashboard(chain, now=NOW)["stores"]
+    assert (s1["low_stock_count"], s1["out_of_stock_count"]) == (1, 0)  # 12 on hand, reorder at 12
+    assert (s3["low_stock_count"], s3["out_of_stock_count"]) == (0, 1)  # -2 on hand
+    rep = create_replenishment(chain, 1, "GRO-001", 24, "manager")
+    chain.commit()
+    client.post(
+        "/login", data={"username": "manager", "password": "manager", "csrf_token": _csrf(client, "/login")}
+    )
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    store1 = page.split('data-alerts-store="1"')[1].split("</section>")[0]
+    assert "Low stock" in store1 and f"Request #{rep.id} requested (24)" in store1
+    assert "new_sku=GRO-001" not in store1  # no second "Replenish" for the same product
+    store3 = page.split('data-alerts-store="3"')[1].split("</section>")[0]
+    assert "Out of stock" in store3 and "new_sku=SNK-002" in store3
+    french = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Stock bas" in french and "En rupture" in french

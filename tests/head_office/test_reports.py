@@ -273,3 +273,22 @@ def test_sale_ids_make_projections_count_each_sale_once(client, manager, demo_ch
     demo_chain.rollback()
     body = client.get("/api/v1/reports/sales?from=2026-02-03&to=2026-02-03&store=3", headers=manager).json
     assert body["stores"][0]["sales_count"] == 1 and body["stores"][0]["revenue_cents"] == 1178
+
+
+def test_csv_per_day_has_a_row_per_day_and_store_with_tax_columns(client, manager, february):
+    response = client.get("/api/v1/reports/sales-by-day.csv?from=2026-02-10&to=2026-02-11", headers=manager)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8"))))
+    assert rows and {"date", "store_id", "revenue", "tax_collected", "tax_refunded", "tax_net",
+                     "total_with_tax"} <= set(rows[0])
+    assert len({(r["date"], r["store_id"]) for r in rows}) == len(rows)
+    for r in rows:
+        cents = {k: round(float(r[k]) * 100) for k in ("sales", "returns", "revenue", "tax_collected",
+                                                       "tax_refunded", "tax_net", "total_with_tax")}
+        assert cents["revenue"] == cents["sales"] - cents["returns"]
+        assert cents["tax_net"] == cents["tax_collected"] - cents["tax_refunded"]
+        assert cents["total_with_tax"] == cents["revenue"] + cents["tax_net"]
+    report = client.get("/api/v1/reports/sales?from=2026-02-10&to=2026-02-11", headers=manager).json
+    assert sum(round(float(r["revenue"]) * 100) for r in rows) == sum(s["revenue_cents"] for s in report["stores"])
+    assert sum(round(float(r["tax_net"]) * 100) for r in rows) == sum(s["tax_cents"] for s in report["stores"])
+    assert {r["date"] for r in rows} <= {"2026-02-10", "2026-02-11"}
