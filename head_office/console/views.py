@@ -59,6 +59,21 @@ def login():
     return render_template("auth/login.html", error=error, username=username), status
 
 
+@bp.route("/language", methods=["POST"])
+@page_login_required()
+def choose_language():
+    """Save the signed-in user's language; every page follows it from now on."""
+    from common.i18n import language_code
+
+    check_csrf()
+    user = page_user()
+    chosen = language_code(request.form.get("language"))
+    if user is not None and chosen is not None:
+        user.language = chosen
+        db().commit()
+    return redirect(_safe_next(request.form.get("next")), code=303)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     check_csrf()

@@ -51,6 +51,7 @@ class User(TimestampMixin, Base):
     full_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    language: Mapped[str | None] = mapped_column(String(8))  # "fr" or "en"; None: the browser's
 
     __table_args__ = (
         CheckConstraint(

@@ -73,7 +73,8 @@ def page_staff() -> Staff | None:
 
 def page_language() -> str | None:
     """The language the signed-in staff member chose (saved with the user), if any."""
-    staff = g.get("staff") if "staff" in g else None
-    if staff is None and (session.get("token") or bearer_token()):
-        staff = page_staff() if session.get("token") else None
-    return getattr(staff, "language", None) or None
+    staff = g.get("staff") if "staff" in g else (page_staff() if session.get("token") else None)
+    if staff is None:
+        return None
+    row = get_db().conn.execute("SELECT language FROM users WHERE id = ?", (staff.id,)).fetchone()
+    return row[0] if row and row[0] else None

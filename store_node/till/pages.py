@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import format_timedelta, gettext
 from markupsafe import Markup
 
+from common import i18n as i18n_codes
 from common.barcodes import code128_svg
 from common.clock import business_date, parse_instant, utcnow
 from common.errors import ComptoirError
@@ -184,6 +185,16 @@ def logout() -> Response:
         get_db().conn.execute("DELETE FROM carts WHERE id = ?", (cart_id,))
     session.clear()
     return redirect(url_for("till.login"))  # type: ignore[return-value]
+
+
+@bp.post("/language")
+@login_required()
+def choose_language() -> Response:
+    """Save the signed-in staff member's language at this store; every page follows it."""
+    chosen = i18n_codes.language_code(request.form.get("language"))
+    if chosen is not None:
+        get_db().conn.execute("UPDATE users SET language = ? WHERE id = ?", (chosen, current_staff().id))
+    return redirect(safe_next(request.form.get("next")), code=303)  # type: ignore[return-value]
 
 
 @bp.get("/sync-banner")

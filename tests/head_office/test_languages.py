@@ -30,3 +30,19 @@ def test_api_message_in_the_callers_language(client) -> None:
     bad = client.post("/api/v1/session", data="{", content_type="application/json",
                       headers={"Accept-Language": "fr"})
     assert bad.status_code == 400 and bad.json["message"] == "Le corps de la requête n'est pas du JSON valide."
+
+
+def test_a_managers_language_is_saved_with_the_user(client, make_user, make_store, db_session) -> None:
+    from head_office.models import User
+
+    make_user("chef", "chef-pw", "manager")
+    make_store()
+    sign_in(client, "chef", "chef-pw")
+    page = client.get("/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    chosen = client.post("/language", data={"csrf_token": token, "language": "fr", "next": "/"})
+    assert chosen.status_code == 303
+    db_session.expire_all()
+    assert db_session.query(User).filter_by(username="chef").one().language == "fr"
+    french = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Tableau de bord" in french

@@ -41,3 +41,18 @@ def test_offline_banner_speaks_the_cashiers_words(client) -> None:
     assert "0 opération en attente" in page
     assert "http://" not in page.split('id="sync-banner"')[1].split("</div>")[0]
     assert "Error" not in page.split('id="sync-banner"')[1].split("</div>")[0]
+
+
+def test_a_cashiers_language_is_saved_with_the_user_and_followed_everywhere(client, store) -> None:
+    from .test_till_pages import csrf
+
+    login(client)
+    token = csrf(client, "/sell")
+    chosen = client.post("/language", data={"csrf_token": token, "language": "fr", "next": "/sales"},
+                         headers={"Accept-Language": "en"})
+    assert chosen.status_code == 303 and chosen.headers["Location"].endswith("/sales")
+    assert store.scalar("SELECT language FROM users WHERE username = 'cashier3'") == "fr"
+    page = client.get("/sell", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert "Panier" in page  # the saved choice wins over the browser
+    client.post("/language", data={"csrf_token": token, "language": "klingon"})
+    assert store.scalar("SELECT language FROM users WHERE username = 'cashier3'") == "fr"
