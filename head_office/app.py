@@ -113,20 +113,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def time_ago(instant: str | None) -> str:
-    """'2026-11-24T23:13:17.944Z' -> '3 min ago' (for people; the API keeps the instant)."""
+    """'2026-11-24T23:13:17.944Z' -> '3 min ago' / 'il y a 3 min' (the API keeps the instant)."""
+    from flask import has_request_context
+
+    from common.i18n import _
+
+    def say(message: Any) -> str:
+        return str(i18n.translate(message)) if has_request_context() else str(message)
+
     if not instant:
-        return "never"
+        return say(_("never"))
     try:
         seconds = int((utcnow() - parse_instant(instant)).total_seconds())
     except ValueError:
         return instant
     if seconds < 60:
-        return f"{max(seconds, 0)} s ago"
+        return say(_("%(s)s s ago", s=max(seconds, 0)))
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return say(_("%(m)s min ago", m=seconds // 60))
     if seconds < 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
-    return f"{seconds // 86400} days ago"
+        return say(_("%(h)s h %(m)s min ago", h=seconds // 3600, m=seconds % 3600 // 60))
+    return say(_("%(d)s days ago", d=seconds // 86400))
 
 
 def _register_blueprints(app: Flask, api: Api) -> None:

@@ -24,11 +24,11 @@ WORDS = {
     "fr": {"sign_in": "Se connecter", "open": "Ouvrez un quart", "rounding": "Arrondi au comptant",
            "gst": "No de TPS", "register": "Caisse 1", "slip": "BORDEREAU DE RETOUR",
            "z": "RAPPORT Z", "short": "Manque", "total": "10,48\xa0$", "paid_cash": "10,50\xa0$",
-           "moved": "Mouvement de fonds enregistré."},
+           "moved": "Mouvement de fonds enregistré.", "change": "Monnaie à remettre 9,50\xa0$"},
     "en": {"sign_in": "Sign in", "open": "Open a shift on this register", "rounding": "Cash rounding",
            "gst": "GST no.", "register": "Register 1", "slip": "RETURN SLIP",
            "z": "Z REPORT", "short": "Short", "total": "$10.48", "paid_cash": "$10.50",
-           "moved": "Cash movement recorded."},
+           "moved": "Cash movement recorded.", "change": "Change due $9.50"},
 }
 
 
@@ -75,6 +75,7 @@ def test_a_whole_day_at_the_till(browser, till, store, language) -> None:
         assert page.inner_text("#total") == words["total"]
         page.keyboard.press("F4")
         page.keyboard.type("20")
+        assert page.inner_text("#change-preview") == words["change"]  # 20 - 10.50, cash rounded
         page.click("#pay-cash")
         page.wait_for_url(re.compile(r".*/receipt/.*"))
         receipt = page.inner_text("article.receipt")

@@ -15,16 +15,20 @@
   function results() { return Array.prototype.slice.call(document.querySelectorAll("[data-result]")); }
 
   function parseCents(text) {
-    text = (text || "").trim().replace(",", ".").replace("$", "");
+    text = (text || "").replace(/[\s\u00a0$]/g, "").replace(",", ".");
     if (!/^\d+(\.\d{0,2})?$/.test(text)) return null;
     var parts = text.split(".");
     return parseInt(parts[0], 10) * 100 + (parts[1] ? parseInt((parts[1] + "0").slice(0, 2), 10) : 0);
   }
 
+  // Money as the page's language writes it: 21,68 $ in French, $21.68 in English.
+  var moneyFormat = null;
   function money(cents) {
-    var sign = cents < 0 ? "-" : "";
-    cents = Math.abs(cents);
-    return sign + "$" + Math.floor(cents / 100).toLocaleString("en-CA") + "." + String(cents % 100).padStart(2, "0");
+    if (!moneyFormat) {
+      var lang = (document.documentElement.getAttribute("lang") || "en") === "fr" ? "fr-CA" : "en-CA";
+      moneyFormat = new Intl.NumberFormat(lang, { style: "currency", currency: "CAD" });
+    }
+    return moneyFormat.format(cents / 100);
   }
 
   function updateChange() {
@@ -37,8 +41,13 @@
     var given = parseCents(cash.value);
     var cardCents = card ? parseCents(card.value) || 0 : 0;
     if (given === null) { out.textContent = ""; return; }
-    var change = given + cardCents - total;
-    out.textContent = change >= 0 ? "Change due " + money(change) : "Missing " + money(-change);
+    // Cash is rounded to 5 cents (Canada has no pennies); the card part is not.
+    var cashDue = Math.max(total - cardCents, 0);
+    var roundedDue = cashDue ? Math.floor((cashDue + 2) / 5) * 5 : 0;
+    var change = given - roundedDue;
+    var label = out.getAttribute(change >= 0 ? "data-change-label" : "data-missing-label") ||
+      (change >= 0 ? "Change due" : "Missing");
+    out.textContent = label + " " + money(Math.abs(change));
     out.className = "change-preview " + (change >= 0 ? "ok" : "short");
   }
 
