@@ -470,18 +470,33 @@ def sale_problem(p: Mapping[str, Any]) -> str | None:
     if line_taxes_given and taxable:
         if line_tax_total != tax:
             return f"the lines' tax_cents must add up to tax_cents ({tax}), not {line_tax_total}"
-        # Each tax is split by largest remainder: a line's share is within a cent per tax
-        # of its exact proportional share.
-        slack = max(len(taxes or {}), 1)
-        for line in lines:
-            if line.get("tax_class") == "exempt":
-                continue
-            exact = Decimal(tax) * line["net_cents"] / taxable
-            if abs(line["tax_cents"] - exact) > slack:
-                return f"line {line.get('line_no')}: tax_cents is not its share of the sale's tax"
+        problem = _line_shares_problem(lines, max(len(taxes or {}), 1))
+        if problem:
+            return problem
     if p["total_cents"] != subtotal + tax:
         return "total_cents must be subtotal_cents + tax_cents"
     return _payments_problem(p)
+
+
+def _line_shares_problem(lines: list[Mapping[str, Any]], tax_count: int) -> str | None:
+    """Each line's tax is its share of its class's tax, within the rounding rule.
+
+    Each tax is split across lines by largest remainder, so a line's share of one tax is
+    within a cent of its exact share; against its class's total, within two. Rates may
+    differ between classes, so lines are compared within their class.
+    """
+    classes: dict[str, list[Mapping[str, Any]]] = {}
+    for line in lines:
+        if line.get("tax_class") != "exempt":
+            classes.setdefault(str(line.get("tax_class")), []).append(line)
+    for members in classes.values():
+        net = sum(line["net_cents"] for line in members)
+        tax = sum(line["tax_cents"] for line in members)
+        for line in members:
+            exact = Decimal(tax) * line["net_cents"] / net if net else Decimal(0)
+            if abs(line["tax_cents"] - exact) > 2 * tax_count:
+                return f"line {line.get('line_no')}: tax_cents is not its share of the sale's tax"
+    return None
 
 
 def _payments_problem(p: Mapping[str, Any]) -> str | None:

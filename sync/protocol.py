@@ -18,12 +18,33 @@ knows: HTTP 409 ``unknown_cursor``.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import fastjsonschema
 from marshmallow import Schema, fields, validate
 
 from common.clock import parse_instant
+from common.limits import (
+    BUSINESS_YEAR_MAX,
+    BUSINESS_YEAR_MIN,
+    INT32_MAX,
+    INT64_MAX,
+    LINES_MAX,
+    LINES_MIN,
+    PAYMENT_MAX_CENTS,
+    PAYMENT_MIN_CENTS,
+    PAYMENTS_MAX,
+    QTY_MAX,
+    QTY_MIN,
+    RESTOCK_QTY_MAX,
+    SALE_MAX_CENTS,
+    SKU_MAX,
+    STOCK_LEVEL_MAX,
+    TEXT_MAX,
+    UNIT_PRICE_MAX_CENTS,
+)
+from common.pricing import return_problem, sale_problem
 
 PROTOCOL_VERSION = 1
 MAX_EVENTS_PER_PUSH = 1000
@@ -52,29 +73,47 @@ UNKNOWN_CURSOR = "unknown_cursor"
 # was restored from a backup, or it is a new PC): see ``comptoir sync realign``.
 STORE_BEHIND = "store_behind"
 
-MAX_INT = 2**31 - 1
+MAX_INT = INT32_MAX  # an INTEGER column: store ids
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 # An instant with its offset (or Z): times travel in UTC.
 INSTANT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 # Wire schemas, as JSON Schema (draft 7): compiled once by fastjsonschema into plain Python,
-# fast enough to check a day's worth of events as they arrive. Event payloads must hold these
-# fields; extra fields are allowed (kept in the raw event head office stores) so a store can
-# add detail without breaking older head offices.
+# fast enough to check a day's worth of events as they arrive. Every bound comes from
+# ``common.limits``, the table the till and the store API enforce: whatever a store accepts
+# fits here. Event payloads must hold these fields; extra fields are allowed (kept in the raw
+# event head office stores) so a store can add detail without breaking older head offices.
+#
+# The envelope (``PUSH_SCHEMA``) is checked first: a malformed one refuses the whole push. A
+# payload that breaks its schema, carries an impossible date or does not add up is parked
+# with its reason (``load_push`` returns it as the event's ``problem``), never applied and
+# never a reason to refuse the batch.
 _uuid = {"type": "string", "pattern": UUID_PATTERN}
 _instant = {"type": "string", "pattern": INSTANT_PATTERN}
 _date = {"type": "string", "pattern": DATE_PATTERN}
-_cents = {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT}
-_count = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
-_sku = {"type": "string", "minLength": 1, "maxLength": 64}
+_money = {"type": "integer", "minimum": 0, "maximum": SALE_MAX_CENTS}  # a sale's amounts
+_cents = {"type": "integer", "minimum": -INT64_MAX, "maximum": INT64_MAX}  # a signed total (BIGINT)
+_line_money = {"type": "integer", "minimum": 0, "maximum": QTY_MAX * UNIT_PRICE_MAX_CENTS}
+_unit_price = {"type": "integer", "minimum": 0, "maximum": UNIT_PRICE_MAX_CENTS}
+_qty = {"type": "integer", "minimum": QTY_MIN, "maximum": QTY_MAX}
+_line_no = {"type": "integer", "minimum": 1, "maximum": LINES_MAX}
+_sku = {"type": "string", "minLength": 1, "maxLength": SKU_MAX}
 _who = {"type": "string", "maxLength": 64}
 _store = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
-_taxes = {"type": "object", "additionalProperties": {"type": "integer"}}
-_tender = {
+_taxes = {"type": "object", "additionalProperties": _money}
+_payment = {
     "type": "object",
     "required": ["tender", "amount_cents"],
-    "properties": {"tender": {"enum": ["cash", "card"]}, "amount_cents": _cents},
+    "properties": {
+        "tender": {"enum": ["cash", "card"]},
+        "amount_cents": {"type": "integer", "minimum": PAYMENT_MIN_CENTS, "maximum": PAYMENT_MAX_CENTS},
+    },
+}
+_refund = {
+    "type": "object",
+    "required": ["tender", "amount_cents"],
+    "properties": {"tender": {"enum": ["cash", "card"]}, "amount_cents": _money},
 }
 
 PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -100,16 +139,16 @@ PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
             "occurred_at": _instant,
             "business_date": _date,
             "needs_count": {"type": "boolean"},
-            "subtotal_cents": _cents,
-            "discount_cents": _cents,
-            "tax_cents": _cents,
+            "subtotal_cents": _money,
+            "discount_cents": _money,
+            "tax_cents": _money,
             "taxes": _taxes,
-            "total_cents": _cents,
-            "change_cents": _cents,
+            "total_cents": _money,
+            "change_cents": {"type": "integer", "minimum": 0, "maximum": PAYMENTS_MAX * PAYMENT_MAX_CENTS},
             "lines": {
                 "type": "array",
-                "minItems": 1,
-                "maxItems": 500,
+                "minItems": LINES_MIN,
+                "maxItems": LINES_MAX,
                 "items": {
                     "type": "object",
                     "required": [
@@ -123,18 +162,19 @@ PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
                         "tax_class",
                     ],
                     "properties": {
-                        "line_no": _count,
+                        "line_no": _line_no,
                         "sku": _sku,
-                        "name": {"type": "string", "maxLength": 200},
-                        "qty": _count,
-                        "unit_price_cents": _cents,
-                        "discount_cents": _cents,
-                        "net_cents": _cents,
+                        "name": {"type": "string", "maxLength": TEXT_MAX},
+                        "qty": _qty,
+                        "unit_price_cents": _unit_price,
+                        "discount_cents": _line_money,
+                        "net_cents": _line_money,
                         "tax_class": {"enum": ["standard", "exempt"]},
+                        "tax_cents": _money,
                     },
                 },
             },
-            "payments": {"type": "array", "maxItems": 50, "items": _tender},
+            "payments": {"type": "array", "maxItems": PAYMENTS_MAX, "items": _payment},
         },
     },
     "return": {
@@ -154,32 +194,32 @@ PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "id": _uuid,
             "sale_id": _uuid,
-            "receipt_number": {"type": ["string", "null"]},
+            "receipt_number": {"type": ["string", "null"], "maxLength": 32},
             "store_id": _store,
             "cashier": _who,
             "occurred_at": _instant,
             "business_date": _date,
-            "subtotal_cents": _cents,
-            "tax_cents": _cents,
+            "subtotal_cents": _money,
+            "tax_cents": _money,
             "taxes": _taxes,
-            "refund_cents": _cents,
+            "refund_cents": _money,
             "lines": {
                 "type": "array",
-                "minItems": 1,
-                "maxItems": 500,
+                "minItems": LINES_MIN,
+                "maxItems": LINES_MAX,
                 "items": {
                     "type": "object",
                     "required": ["sale_line_no", "sku", "qty", "net_cents"],
                     "properties": {
-                        "sale_line_no": _count,
+                        "sale_line_no": _line_no,
                         "sku": _sku,
-                        "qty": _count,
-                        "net_cents": _cents,
-                        "tax_cents": _cents,
+                        "qty": _qty,
+                        "net_cents": _line_money,
+                        "tax_cents": _money,
                     },
                 },
             },
-            "refunds": {"type": "array", "maxItems": 50, "items": _tender},
+            "refunds": {"type": "array", "maxItems": PAYMENTS_MAX, "items": _refund},
         },
     },
     "restock_request": {
@@ -189,7 +229,7 @@ PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
             "id": _uuid,
             "store_id": _store,
             "sku": _sku,
-            "qty": {"type": "integer", "minimum": 1, "maximum": 100_000},
+            "qty": {"type": "integer", "minimum": 1, "maximum": RESTOCK_QTY_MAX},
             "requested_by": _who,
             "occurred_at": _instant,
         },
@@ -201,7 +241,7 @@ PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
             "request_id": _uuid,
             "store_id": _store,
             "sku": _sku,
-            "qty_received": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+            "qty_received": {"type": "integer", "minimum": 0, "maximum": STOCK_LEVEL_MAX},
             "occurred_at": _instant,
             "by": _who,
         },
@@ -212,8 +252,8 @@ PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "store_id": _store,
             "sku": _sku,
-            "counted": {"type": "integer", "minimum": 0, "maximum": 10_000_000},
-            "previous": {"type": ["integer", "null"]},
+            "counted": {"type": "integer", "minimum": 0, "maximum": STOCK_LEVEL_MAX},
+            "previous": {"type": ["integer", "null"]},  # for people reading the event; not applied
             "delta": {"type": ["integer", "null"]},
             "occurred_at": _instant,
             "by": _who,
@@ -225,7 +265,7 @@ PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "store_id": _store,
             "sku": _sku,
-            "delta": {"type": "integer", "minimum": -10_000_000, "maximum": 10_000_000},
+            "delta": {"type": "integer", "minimum": -STOCK_LEVEL_MAX, "maximum": STOCK_LEVEL_MAX},
             "reason": {"type": "string", "maxLength": 500},
             "occurred_at": _instant,
             "by": _who,
@@ -291,8 +331,9 @@ PUSH_SCHEMA: dict[str, Any] = {
         "status": {
             "type": ["object", "null"],
             "properties": {
-                "pending_events": {"type": "integer", "minimum": 0},
-                "oldest_pending_age_s": {"type": ["integer", "null"], "minimum": 0},
+                # What the store reports of itself; head office stores it clamped to its columns.
+                "pending_events": {"type": "integer", "minimum": 0, "maximum": INT64_MAX},
+                "oldest_pending_age_s": {"type": ["integer", "null"], "minimum": 0, "maximum": INT64_MAX},
                 "totals": {"type": ["object", "null"]},
             },
         },
@@ -334,9 +375,14 @@ def _place(name: str) -> str:
 
 
 def load_push(body: Any) -> dict[str, Any]:
-    """Check a push request; returns it with ``event_id`` as UUID, ``occurred_at`` as datetime and
-    ``position`` (1-based, in the body's ``events``) on each event; payloads stay as sent.
-    Raises :class:`WireError`."""
+    """Check a push request; returns it with ``event_id`` as UUID, ``occurred_at`` as datetime,
+    ``position`` (1-based, in the body's ``events``) and ``problem`` on each event; payloads stay
+    as sent.
+
+    A malformed envelope raises :class:`WireError` (the whole push is refused). An event whose
+    payload cannot be taken for its content gets ``problem = (code, reason)``: the caller parks
+    it and goes on.
+    """
     try:
         _check_push(body)
     except fastjsonschema.JsonSchemaValueException as exc:
@@ -353,15 +399,6 @@ def load_push(body: Any) -> dict[str, Any]:
             errors["events"] = ["an event_id appears twice in the batch"]
         seen.add(event["event_id"])
         try:
-            _check_payload[event["type"]](event["payload"])
-        except fastjsonschema.JsonSchemaValueException as exc:
-            name = exc.name or "data"
-            errors[f"events[{index}].payload{name[4:]}"] = [exc.message.replace(name, "the value")]
-            continue
-        problem = _totals_problem(event["type"], event["payload"])
-        if problem:
-            errors[f"events[{index}].payload"] = [problem]
-        try:
             occurred_at = parse_instant(event["occurred_at"])
         except ValueError:
             errors[f"events[{index}].occurred_at"] = ["not a valid instant"]
@@ -372,6 +409,7 @@ def load_push(body: Any) -> dict[str, Any]:
                 "event_id": uuid.UUID(event["event_id"]),
                 "occurred_at": occurred_at,
                 "position": index + 1,
+                "problem": payload_problem(event["type"], event["payload"]),
             }
         )
     if errors:
@@ -379,17 +417,39 @@ def load_push(body: Any) -> dict[str, Any]:
     return {**body, "events": loaded}
 
 
-def _totals_problem(event_type: str, p: dict[str, Any]) -> str | None:
+def payload_problem(event_type: str, payload: dict[str, Any]) -> tuple[str, str] | None:
+    """``(code, reason)`` when head office cannot take an event for its content, else None:
+    its schema (within the limits), its dates, then a sale's or return's own arithmetic."""
+    try:
+        _check_payload[event_type](payload)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        name = exc.name or "data"
+        place = "payload" + name[4:]
+        return "invalid_payload", f"{place}: {exc.message.replace(name, 'the value')}"
+    problem = _dates_problem(payload)
+    if problem:
+        return "invalid_date", problem
     if event_type == "sale":
-        if p["total_cents"] != p["subtotal_cents"] + p["tax_cents"]:
-            return "total_cents must be subtotal_cents + tax_cents"
-        for line in p["lines"]:
-            if line["net_cents"] != line["qty"] * line["unit_price_cents"] - line["discount_cents"]:
-                return f"line {line['line_no']}: net_cents must be qty x unit price - discount"
-        if sum(line["net_cents"] for line in p["lines"]) != p["subtotal_cents"]:
-            return "subtotal_cents must be the sum of the lines' net_cents"
-    elif event_type == "return" and p["refund_cents"] != p["subtotal_cents"] + p["tax_cents"]:
-        return "refund_cents must be subtotal_cents + tax_cents"
+        problem = sale_problem(payload)
+    elif event_type == "return":
+        problem = return_problem(payload)
+    if problem:
+        return "does_not_add_up", problem
+    return None
+
+
+def _dates_problem(payload: dict[str, Any]) -> str | None:
+    """A real calendar date and instant, in a year a till's clock can be in."""
+    for key in ("business_date", "occurred_at", "opened_at", "closed_at"):
+        text = payload.get(key)
+        if text is None:
+            continue
+        try:
+            value = date.fromisoformat(text) if key == "business_date" else parse_instant(text)
+        except (ValueError, OverflowError):
+            return f"payload.{key}: {text!r} is not a real {'date' if key == 'business_date' else 'instant'}"
+        if not BUSINESS_YEAR_MIN <= value.year <= BUSINESS_YEAR_MAX:
+            return f"payload.{key}: {text!r} is outside the years {BUSINESS_YEAR_MIN} to {BUSINESS_YEAR_MAX}"
     return None
 
 

@@ -1,5 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from common.limits import PAGE_MAX, PAGE_SIZE_MAX, UNIT_PRICE_MAX_CENTS
+from common.money import decimal_amount
 from common.schemas import ProductSchema
 
 __all__ = ["ProductSchema"]
@@ -8,8 +10,8 @@ __all__ = ["ProductSchema"]
 class ProductQueryArgs(Schema):
     q = fields.String(validate=validate.Length(max=200))
     category = fields.String(validate=validate.Length(max=80))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PAGE_SIZE_MAX))
 
 
 class ProductPageSchema(Schema):
@@ -20,7 +22,8 @@ class ProductPageSchema(Schema):
 
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-MAX_PRICE_CENTS = 100_000_000
+MAX_PRICE_CENTS = UNIT_PRICE_MAX_CENTS  # what a till may sell a unit at (common.limits)
+PRICE_ERROR = f"A price from 0 to {decimal_amount(MAX_PRICE_CENTS)}."
 MAX_LEVEL = 1_000_000
 
 
@@ -32,7 +35,7 @@ class _ProductFields(Schema):
     category = fields.String(validate=validate.Length(min=1, max=80))
     price_cents = fields.Integer(
         strict=True,
-        validate=validate.Range(min=0, max=MAX_PRICE_CENTS, error="A price from 0 to 1,000,000.00."),
+        validate=validate.Range(min=0, max=MAX_PRICE_CENTS, error=PRICE_ERROR),
     )
     tax_class = fields.String(validate=validate.OneOf(["standard", "exempt"]))
     active = fields.Boolean(truthy={True}, falsy={False})
@@ -71,7 +74,7 @@ class ProductCreateArgs(_ProductFields):
     price_cents = fields.Integer(
         required=True,
         strict=True,
-        validate=validate.Range(min=0, max=MAX_PRICE_CENTS, error="A price from 0 to 1,000,000.00."),
+        validate=validate.Range(min=0, max=MAX_PRICE_CENTS, error=PRICE_ERROR),
     )
 
 

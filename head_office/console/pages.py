@@ -14,6 +14,7 @@ from ..diagram import mermaid, svg
 from ..reports import queries
 from ..reports.charts import bar_chart, column_chart
 from ..reports.dashboard import dashboard as build_dashboard
+from ..reports.dashboard import parked_events
 from ..reports.views import with_replica_lag
 from ..stores.operations import list_stores
 from ..web import report_db
@@ -72,6 +73,7 @@ def dashboard_page():
         pending=pending_replenishments(report_db()),
         per_day_chart=per_day,
         per_store_chart=per_store,
+        parked=parked_events(report_db()),
     )
 
 

@@ -101,14 +101,15 @@ def apply_return(session: Session, store_id: int, p: dict[str, Any], event_id: u
     if sale is None or sale.store_id != store_id:
         raise Unappliable("unknown_sale", f"Return of sale {p['sale_id']}, which head office does not know.")
     sold = {line.line_no: line for line in sale.lines}
-    already = dict(
-        session.execute(
-            select(ReturnLine.sale_line_no, func.sum(ReturnLine.qty))
-            .join(Return)
-            .where(Return.sale_id == sale.id)
-            .group_by(ReturnLine.sale_line_no)
-        ).all()
-    )
+    already: dict[int, int] = {}
+    refunded: dict[int, int] = {}
+    for line_no, qty, net in session.execute(
+        select(ReturnLine.sale_line_no, func.sum(ReturnLine.qty), func.sum(ReturnLine.net_cents))
+        .join(Return)
+        .where(Return.sale_id == sale.id)
+        .group_by(ReturnLine.sale_line_no)
+    ).all():
+        already[line_no], refunded[line_no] = int(qty), int(net)
     for line in p["lines"]:
         original = sold.get(line["sale_line_no"])
         if original is None or original.sku != line["sku"]:
@@ -121,6 +122,14 @@ def apply_return(session: Session, store_id: int, p: dict[str, Any], event_id: u
                 "over_return",
                 f"Returning {line['qty']} x {line['sku']} exceeds what sale "
                 f"{sale.receipt_number} has left to return.",
+            )
+        # Partial returns refund cumulative shares of the line (common.pricing.refund_line):
+        # together they never give back more than the line was sold for.
+        if refunded.get(line["sale_line_no"], 0) + line["net_cents"] > original.net_cents:
+            raise Unappliable(
+                "does_not_add_up",
+                f"Returning {line['qty']} x {line['sku']} refunds more than sale {sale.receipt_number}"
+                f" charged for its line {line['sale_line_no']}.",
             )
     ret = Return(
         id=p["id"],

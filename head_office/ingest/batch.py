@@ -40,23 +40,24 @@ ins_sales AS (
     INSERT INTO sales (id, store_id, receipt_number, cashier, occurred_at, business_date, subtotal_cents,
                        discount_cents, tax_cents, taxes, total_cents, change_cents, needs_count, event_id)
     SELECT (p ->> 'id')::uuid, :store, p ->> 'receipt_number', p ->> 'cashier',
-           (p ->> 'occurred_at')::timestamptz, (p ->> 'business_date')::date, (p ->> 'subtotal_cents')::int,
-           COALESCE((p ->> 'discount_cents')::int, 0), (p ->> 'tax_cents')::int,
-           COALESCE(p -> 'taxes', '{}'::jsonb), (p ->> 'total_cents')::int,
-           COALESCE((p ->> 'change_cents')::int, 0), COALESCE((p ->> 'needs_count')::boolean, false), event_id
+           (p ->> 'occurred_at')::timestamptz, (p ->> 'business_date')::date,
+           (p ->> 'subtotal_cents')::bigint, COALESCE((p ->> 'discount_cents')::bigint, 0),
+           (p ->> 'tax_cents')::bigint, COALESCE(p -> 'taxes', '{}'::jsonb), (p ->> 'total_cents')::bigint,
+           COALESCE((p ->> 'change_cents')::bigint, 0), COALESCE((p ->> 'needs_count')::boolean, false),
+           event_id
     FROM ev
 ),
 ins_lines AS (
     INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, qty, unit_price_cents, discount_cents,
                             net_cents, tax_class)
     SELECT (p ->> 'id')::uuid, (l ->> 'line_no')::int, prod.id, l ->> 'sku', l ->> 'name', (l ->> 'qty')::int,
-           (l ->> 'unit_price_cents')::int, (l ->> 'discount_cents')::int, (l ->> 'net_cents')::int,
+           (l ->> 'unit_price_cents')::bigint, (l ->> 'discount_cents')::bigint, (l ->> 'net_cents')::bigint,
            l ->> 'tax_class'
     FROM lines JOIN prod ON prod.sku = l ->> 'sku'
 ),
 ins_payments AS (
     INSERT INTO sale_payments (sale_id, idx, tender, amount_cents)
-    SELECT (ev.p ->> 'id')::uuid, x.idx::int, x.pay ->> 'tender', (x.pay ->> 'amount_cents')::int
+    SELECT (ev.p ->> 'id')::uuid, x.idx::int, x.pay ->> 'tender', (x.pay ->> 'amount_cents')::bigint
     FROM ev, jsonb_array_elements(COALESCE(ev.p -> 'payments', '[]'::jsonb)) WITH ORDINALITY AS x(pay, idx)
 )
 INSERT INTO stock_movements (occurred_at, location, bucket, store_id, product_id, kind, qty, ref_type,

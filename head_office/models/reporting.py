@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -23,14 +23,14 @@ class DailyStoreSales(Base):
 
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)
-    sales_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    sales_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    sales_tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    units_sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    returns_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    returns_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    returns_tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    units_returned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sales_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sales_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sales_tax_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    units_sold: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    returns_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    returns_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    returns_tax_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    units_returned: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (Index("ix_daily_store_sales_business_date", "business_date"),)
 
@@ -48,9 +48,9 @@ class DailyProductSales(Base):
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    qty_sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    qty_returned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    sales_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    returns_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    qty_sold: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    qty_returned: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sales_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    returns_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (Index("ix_daily_product_sales_business_date", "business_date", "store_id"),)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -33,12 +34,12 @@ class Sale(Base):
     cashier: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     business_date: Mapped[date] = mapped_column(Date)
-    subtotal_cents: Mapped[int] = mapped_column(Integer)
-    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    tax_cents: Mapped[int] = mapped_column(Integer)
+    subtotal_cents: Mapped[int] = mapped_column(BigInteger)
+    discount_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tax_cents: Mapped[int] = mapped_column(BigInteger)
     taxes: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
-    total_cents: Mapped[int] = mapped_column(Integer)
-    change_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    change_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     needs_count: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     event_id: Mapped[Any | None] = mapped_column(Uuid, unique=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -66,9 +67,9 @@ class SaleLine(Base):
     sku: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     qty: Mapped[int] = mapped_column(Integer)
-    unit_price_cents: Mapped[int] = mapped_column(Integer)
-    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    net_cents: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(BigInteger)
+    discount_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    net_cents: Mapped[int] = mapped_column(BigInteger)
     tax_class: Mapped[str] = mapped_column(String(16))
 
     sale: Mapped[Sale] = relationship(back_populates="lines")
@@ -88,7 +89,7 @@ class SalePayment(Base):
     sale_id: Mapped[Any] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"), primary_key=True)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True)
     tender: Mapped[str] = mapped_column(String(16))
-    amount_cents: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
 
     sale: Mapped[Sale] = relationship(back_populates="payments")
 
@@ -102,10 +103,10 @@ class Return(Base):
     cashier: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     business_date: Mapped[date] = mapped_column(Date)
-    subtotal_cents: Mapped[int] = mapped_column(Integer)
-    tax_cents: Mapped[int] = mapped_column(Integer)
+    subtotal_cents: Mapped[int] = mapped_column(BigInteger)
+    tax_cents: Mapped[int] = mapped_column(BigInteger)
     taxes: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
-    refund_cents: Mapped[int] = mapped_column(Integer)
+    refund_cents: Mapped[int] = mapped_column(BigInteger)
     refunds: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     event_id: Mapped[Any | None] = mapped_column(Uuid, unique=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -130,8 +131,8 @@ class ReturnLine(Base):
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     sku: Mapped[str] = mapped_column(String(64))
     qty: Mapped[int] = mapped_column(Integer)
-    net_cents: Mapped[int] = mapped_column(Integer)
-    tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    net_cents: Mapped[int] = mapped_column(BigInteger)
+    tax_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     ret: Mapped[Return] = relationship(back_populates="lines")
 

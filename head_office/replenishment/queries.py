@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from common.clock import business_date, utcnow
@@ -73,7 +73,8 @@ def list_replenishments(
         today = business_date(now, shop.timezone)
         for sku, qty in session.execute(
             select(
-                DailyProductSales.sku, func.sum(DailyProductSales.qty_sold - DailyProductSales.qty_returned)
+                DailyProductSales.sku,
+                cast(func.sum(DailyProductSales.qty_sold - DailyProductSales.qty_returned), BigInteger),
             )
             .where(
                 DailyProductSales.store_id == sid,

@@ -36,17 +36,19 @@ _SYNCED_DAY = text("""
 SELECT
   (SELECT count(*) FROM sales s WHERE s.store_id = :store AND s.business_date = :day
      AND s.event_id IS NOT NULL),
-  (SELECT coalesce(sum(s.subtotal_cents), 0) FROM sales s WHERE s.store_id = :store
+  (SELECT coalesce(sum(s.subtotal_cents), 0)::bigint FROM sales s WHERE s.store_id = :store
      AND s.business_date = :day AND s.event_id IS NOT NULL),
-  (SELECT coalesce(sum(s.tax_cents), 0) FROM sales s WHERE s.store_id = :store AND s.business_date = :day
+  (SELECT coalesce(sum(s.tax_cents), 0)::bigint FROM sales s WHERE s.store_id = :store
+     AND s.business_date = :day
      AND s.event_id IS NOT NULL),
-  (SELECT coalesce(sum(l.qty), 0) FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+  (SELECT coalesce(sum(l.qty), 0)::bigint FROM sale_lines l JOIN sales s ON s.id = l.sale_id
      WHERE s.store_id = :store AND s.business_date = :day AND s.event_id IS NOT NULL),
-  (SELECT coalesce(sum(r.subtotal_cents), 0) FROM returns r WHERE r.store_id = :store
+  (SELECT coalesce(sum(r.subtotal_cents), 0)::bigint FROM returns r WHERE r.store_id = :store
      AND r.business_date = :day AND r.event_id IS NOT NULL),
-  (SELECT coalesce(sum(r.tax_cents), 0) FROM returns r WHERE r.store_id = :store AND r.business_date = :day
+  (SELECT coalesce(sum(r.tax_cents), 0)::bigint FROM returns r WHERE r.store_id = :store
+     AND r.business_date = :day
      AND r.event_id IS NOT NULL),
-  (SELECT coalesce(sum(l.qty), 0) FROM return_lines l JOIN returns r ON r.id = l.return_id
+  (SELECT coalesce(sum(l.qty), 0)::bigint FROM return_lines l JOIN returns r ON r.id = l.return_id
      WHERE r.store_id = :store AND r.business_date = :day AND r.event_id IS NOT NULL)
 """)
 
@@ -255,3 +257,26 @@ def dashboard(
         day += timedelta(days=1)
     online = online_dashboard(session, now)
     return {"as_of": isoformat_z(now), "stores": rows, "days": chain_days, "online": online}
+
+
+def parked_events(session: Session, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest store events head office parked and nobody resolved yet, with their reason."""
+    rows = session.execute(
+        select(SyncRejection, Store.code)
+        .join(Store, Store.id == SyncRejection.store_id)
+        .where(SyncRejection.resolved_at.is_(None))
+        .order_by(SyncRejection.created_at.desc(), SyncRejection.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "store_code": code,
+            "seq": rejection.seq,
+            "type": rejection.type,
+            "code": rejection.code,
+            "reason": rejection.reason,
+            "event_id": str(rejection.event_id),
+            "created_at": isoformat_z(rejection.created_at),
+        }
+        for rejection, code in rows
+    ]

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
 from common.errors import BadRequest
@@ -31,6 +31,11 @@ from ..models import DailyProductSales, DailyStoreSales, Store
 
 MAX_RANGE_DAYS = 366
 TOP_N = 10
+
+
+def _sum(expr: Any) -> Any:
+    """``sum()`` of a BIGINT column is a NUMERIC in PostgreSQL: back to a BIGINT (a Python int)."""
+    return cast(func.sum(expr), BigInteger)
 
 
 def parse_range(
@@ -101,14 +106,14 @@ def sales_report(
         for row in session.execute(
             select(
                 d.store_id,
-                func.sum(d.sales_count).label("sales_count"),
-                func.sum(d.sales_cents).label("sales_cents"),
-                func.sum(d.sales_tax_cents).label("sales_tax_cents"),
-                func.sum(d.units_sold).label("units_sold"),
-                func.sum(d.returns_count).label("returns_count"),
-                func.sum(d.returns_cents).label("returns_cents"),
-                func.sum(d.returns_tax_cents).label("returns_tax_cents"),
-                func.sum(d.units_returned).label("units_returned"),
+                _sum(d.sales_count).label("sales_count"),
+                _sum(d.sales_cents).label("sales_cents"),
+                _sum(d.sales_tax_cents).label("sales_tax_cents"),
+                _sum(d.units_sold).label("units_sold"),
+                _sum(d.returns_count).label("returns_count"),
+                _sum(d.returns_cents).label("returns_cents"),
+                _sum(d.returns_tax_cents).label("returns_tax_cents"),
+                _sum(d.units_returned).label("units_returned"),
             )
             .where(d.business_date.between(start, end), d.store_id.in_(store_ids))
             .group_by(d.store_id)
@@ -156,9 +161,9 @@ def sales_report(
                 ],
             }
         )
-    by_day = dict(
+    by_day: dict[date, int] = dict(
         session.execute(
-            select(d.business_date, func.sum(d.sales_cents - d.returns_cents))
+            select(d.business_date, _sum(d.sales_cents - d.returns_cents))
             .where(d.business_date.between(start, end), d.store_id.in_(store_ids))
             .group_by(d.business_date)
         ).all()
@@ -204,10 +209,10 @@ def product_rows(
             p.store_id,
             p.sku,
             func.max(p.name).label("name"),
-            func.sum(p.qty_sold).label("qty_sold"),
-            func.sum(p.qty_returned).label("qty_returned"),
-            func.sum(p.sales_cents).label("sales_cents"),
-            func.sum(p.returns_cents).label("returns_cents"),
+            _sum(p.qty_sold).label("qty_sold"),
+            _sum(p.qty_returned).label("qty_returned"),
+            _sum(p.sales_cents).label("sales_cents"),
+            _sum(p.returns_cents).label("returns_cents"),
         )
         .where(p.business_date.between(start, end), p.store_id.in_(store_ids))
         .group_by(p.store_id, p.sku)

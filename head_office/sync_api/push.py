@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import ComptoirError, Conflict
+from common.limits import INT32_MAX
 from sync.protocol import SEQ_GAP
 
 from ..ingest.apply import Unappliable, apply_event
@@ -79,11 +80,13 @@ def push(
         if "pending_events" in status:
             # The store counted its queue before sending this batch; every event in the batch
             # is acknowledged by this reply, so what still waits at the store is the rest.
-            state.pending_events_reported = max(0, status["pending_events"] - len(events))
+            # Clamped to the column: a store's report of itself never fails its push.
+            state.pending_events_reported = min(max(0, status["pending_events"] - len(events)), INT32_MAX)
             if state.pending_events_reported == 0:
                 state.oldest_pending_age_s = None
             elif "oldest_pending_age_s" in status:
-                state.oldest_pending_age_s = status["oldest_pending_age_s"]
+                age = status["oldest_pending_age_s"]
+                state.oldest_pending_age_s = None if age is None else min(age, INT32_MAX)
         if status.get("totals") is not None:
             state.reported_totals = status["totals"]
     record_contact(
@@ -112,7 +115,13 @@ def push(
     # Already received under another seq: a second guard against double application.
     todo = [(event, raw) for event, raw in fresh if event["event_id"] in inserted]
     result.duplicates += len(fresh) - len(todo)
-    refused: list[tuple[dict[str, Any], dict[str, Any], Unappliable]] = []
+    received = len(todo)
+    # What head office cannot take for its content (outside the limits, an impossible date, a
+    # sale that does not add up) is parked before anything is written from the batch's JSON.
+    refused: list[tuple[dict[str, Any], dict[str, Any], Unappliable]] = [
+        (event, raw, Unappliable(*event["problem"])) for event, raw in todo if event.get("problem")
+    ]
+    todo = [(event, raw) for event, raw in todo if not event.get("problem")]
     for run in _runs(todo):
         if run[0][0]["type"] == "sale":
             refused += _apply_sale_run(session, store_id, run, body_json)
@@ -124,7 +133,7 @@ def push(
     for event, raw, problem in refused:
         _park(session, store_id, event, raw, problem)
     result.rejected = len(refused)
-    result.applied = len(todo) - len(refused)
+    result.applied = received - len(refused)
     parked = {event["event_id"] for event, _raw, _problem in refused}
     for event, _raw in todo:
         if event["event_id"] in parked:
@@ -186,7 +195,7 @@ def _apply_one(session: Session, store_id: int, event: dict[str, Any]) -> Unappl
     except ComptoirError as exc:  # a domain rule refused it (e.g. more received than shipped)
         savepoint.rollback()
         return Unappliable(exc.code, exc.message)
-    except IntegrityError as exc:
+    except (IntegrityError, DataError) as exc:
         savepoint.rollback()
         log.exception("store %s event %s violates a constraint", store_id, event["event_id"])
         return Unappliable(
@@ -203,7 +212,7 @@ def _apply_sale_run(
     savepoint = session.begin_nested()
     try:
         refused = apply_sales(session, store_id, [event for event, _ in run], body_json)
-    except IntegrityError:
+    except (IntegrityError, DataError):
         # One sale the database refuses must not block the others: apply them one by one.
         savepoint.rollback()
         log.warning("store %s: bulk apply refused by the database; applying one by one", store_id)

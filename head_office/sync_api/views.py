@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import current_app, g, jsonify, request
@@ -65,6 +66,14 @@ def _check_store(store: Store, claimed: Any) -> None:
         )
 
 
+# A \u0000 escape in JSON text (not an escaped backslash followed by "u0000").
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 _STORE_TOKEN: list[dict[str, list[str]]] = [{"storeToken": []}]
 
 
@@ -81,11 +90,17 @@ def push_events():
     store = _store_from_token(session)
     raw = request.get_data(as_text=True)
     try:
-        body = json.loads(raw)
-    except ValueError:
+        body = json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
         body = None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.", code="malformed_json")
+    if _JSON_NUL.search(raw):
+        # PostgreSQL's jsonb cannot hold a NUL character: refused whole, like unreadable JSON.
+        raise ValidationFailed(
+            "Malformed push, nothing was applied: text must not contain NUL characters.",
+            errors={"body": ["text must not contain NUL (\\u0000) characters"]},
+        )
     _check_protocol(body.get("protocol"))
     _check_store(store, body.get("store_id"))
     try:

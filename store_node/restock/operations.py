@@ -16,6 +16,7 @@ import sqlite_utils
 from common.clock import isoformat_z, utcnow
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.ids import new_id
+from common.limits import RESTOCK_QTY_MAX
 
 from .. import outbox
 from ..auth.operations import Staff
@@ -24,7 +25,7 @@ from ..settings import StoreSettings
 from ..stock.ledger import move_stock
 from ..stock.operations import stock_of
 
-MAX_REQUEST_QTY = 100_000
+MAX_REQUEST_QTY = RESTOCK_QTY_MAX
 STATUSES = ("requested", "approved", "rejected", "shipped", "received")
 
 _COLUMNS = (

@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from common.limits import STOCK_LEVEL_MAX
+
 
 class StockQueryArgs(Schema):
     q = fields.String(load_default=None)
@@ -32,8 +34,8 @@ class StockListSchema(Schema):
 
 class AdjustmentArgs(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    counted = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000))
-    delta = fields.Integer(strict=True, validate=validate.Range(min=-1_000_000, max=1_000_000))
+    counted = fields.Integer(strict=True, validate=validate.Range(min=0, max=STOCK_LEVEL_MAX))
+    delta = fields.Integer(strict=True, validate=validate.Range(min=-STOCK_LEVEL_MAX, max=STOCK_LEVEL_MAX))
     reason = fields.String(validate=validate.Length(max=200))
 
     @validates_schema

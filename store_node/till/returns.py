@@ -8,6 +8,7 @@ from flask import Blueprint, redirect, request, url_for
 
 from common.errors import ComptoirError
 from common.i18n import _
+from common.limits import QTY_MAX, parse_ascii_int
 
 from ..node import current_node, get_db, store_settings
 from ..returns.operations import find_return, record_return
@@ -44,11 +45,12 @@ def create() -> Any:
     try:
         for line in sale["lines"]:
             text = request.form.get(f"qty_{line['line_no']}", "").strip() or "0"
-            if not text.isdigit():
+            qty = parse_ascii_int(text, minimum=0, maximum=QTY_MAX)
+            if qty is None:
                 raise ComptoirError(_("Line %(line)s: type a whole number to return.",
                                       line=line["line_no"]))
-            if int(text) > 0:
-                lines.append({"line_no": line["line_no"], "sku": line["sku"], "qty": int(text)})
+            if qty > 0:
+                lines.append({"line_no": line["line_no"], "sku": line["sku"], "qty": qty})
         if not lines:
             raise ComptoirError(_("Type how many units of at least one line come back."))
         if not request.form.get("reason", "").strip():

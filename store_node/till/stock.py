@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 
 from common.errors import ComptoirError, ValidationFailed
+from common.limits import STOCK_LEVEL_MAX, parse_ascii_int
 
 from ..catalog.queries import find
 from ..node import get_db, store_settings
@@ -19,10 +20,13 @@ bp = Blueprint("till_stock", __name__)
 
 def _int(field: str, label: str) -> int:
     text = request.form.get(field, "").strip()
-    try:
-        return int(text)
-    except ValueError as exc:
-        raise ValidationFailed(f"The {label} must be a whole number (got “{text}”).") from exc
+    number = parse_ascii_int(text, minimum=-STOCK_LEVEL_MAX, maximum=STOCK_LEVEL_MAX)
+    if number is None:
+        raise ValidationFailed(
+            f"The {label} must be a whole number from -{STOCK_LEVEL_MAX:,} to {STOCK_LEVEL_MAX:,}"
+            f" (got “{text[:40]}”)."
+        )
+    return number
 
 
 @bp.get("/stock")
