@@ -6,8 +6,8 @@ amount of a sale or return, and every column of the report projections, is a
 BIGINT, and so is every cash total of a shift. Existing rows are carried over
 by ``ALTER COLUMN ... TYPE bigint``.
 
-Revision ID: 0105_money_bigint
-Revises: 0104_store_sync_minutes
+Revision ID: 0106_money_bigint
+Revises: 0105_user_language
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0105_money_bigint"
-down_revision = "0104_store_sync_minutes"
+revision = "0106_money_bigint"
+down_revision = "0105_user_language"
 branch_labels = None
 depends_on = None
 
