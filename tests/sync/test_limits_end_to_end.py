@@ -147,3 +147,23 @@ def test_a_sale_at_every_limit_reaches_head_office(make_store, head_office, chai
         ).one()
     assert projected == (len(recorded), sum(s["subtotal_cents"] for s in recorded))
     assert projected[1] > 2**31  # past what a 32-bit column holds
+
+    # Returns at the limits: the 200 units of the largest sale come back in three parts and
+    # refund exactly what was paid; one more unit is refused at the store, naming the line.
+    big = next(s for s in recorded if s["total_cents"] == PAYMENTS_MAX * PAYMENT_MAX_CENTS)
+    refunds = []
+    for qty in (1, 99, 100):
+        response = node.api("POST", "/returns", {"sale_id": big["id"], "lines": [{"line_no": 1, "qty": qty}]})
+        assert response.status_code == 201, response.json
+        refunds.append(response.json["refund_cents"])
+    assert sum(refunds) == big["total_cents"]
+    over = node.api("POST", "/returns", {"sale_id": big["id"], "lines": [{"line_no": 1, "qty": 1}]})
+    assert over.status_code == 422 and "lines.0.qty" in over.json["errors"], over.json
+    node.runner.push(wait=True)
+    assert node.pending() == 0
+    with Session(chain_db) as session:
+        assert session.scalar(select(func.count()).select_from(SyncRejection)) == 0
+        returned = session.execute(
+            text("SELECT count(*), sum(refund_cents) FROM returns WHERE sale_id = :s"), {"s": big["id"]}
+        ).one()
+    assert returned == (3, big["total_cents"])
