@@ -15,7 +15,9 @@ Both run against one PostgreSQL database made for the run (dropped at the end un
 ``--database-url`` names one), 1 and 16 concurrent customers. Clients are threads of
 this process, each a customer with its own keep-alive session; before each checkout
 the client puts one line back in its cart (not timed). Prints checkouts/s, p50 and
-p95 and the ratio saga/bare. Not a test: it asserts nothing.
+p95 and the ratio saga/bare, and (c) the same customers' ``PUT cart/lines`` through the same
+service (one authenticated write: what the web stack costs without the saga). Not a test: it
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -191,6 +193,22 @@ class SagaClient:
         return response.status_code
 
 
+class CartClient:
+    """The same customer's ``PUT cart/lines/<sku>``: one authenticated write through the same
+    service stack (token, schema, session, JSON), to show what the stack alone costs."""
+
+    def __init__(self, saga_client: SagaClient) -> None:
+        self.inner = saga_client
+
+    def prepare(self) -> None:
+        pass
+
+    def checkout(self) -> int:
+        response = self.inner.http.put(f"{self.inner.base}/api/v1/shop/cart/lines/{self.inner.sku}",
+                                       json={"qty": 1}, timeout=60)
+        return 201 if response.status_code == 200 else response.status_code
+
+
 def make_database(url: str | None) -> tuple[str, str | None]:
     if url:
         return url, None
@@ -263,7 +281,8 @@ def main() -> None:
             run(saga_clients[:count], min(50, args.checkouts))
             b = run(bare_clients[:count], args.checkouts)
             s = run(saga_clients[:count], args.checkouts)
-            for name, r in (("bare", b), ("saga", s)):
+            a = run([CartClient(c) for c in saga_clients[:count]], args.checkouts)
+            for name, r in (("bare", b), ("saga", s), ("cart", a)):
                 print(f"{count:>9} {name:>5} {r['per_s']:>12.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}")
             print(f"{count:>9} ratio saga/bare: throughput {b['per_s'] / s['per_s']:.2f}x, "
                   f"p95 {s['p95_ms'] / b['p95_ms']:.2f}x")
