@@ -160,7 +160,11 @@ class SagaRunner:
             else:
                 conn.close()
             raise
-        self._crash_point("after_reserve")
+        try:
+            self._crash_point("after_reserve")
+        except BaseException:
+            self.unlock(conn, saga_id)
+            raise
         self.drive(saga_id, held=conn, created=True, charge=charge)
         return saga_id
 
