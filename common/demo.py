@@ -166,6 +166,8 @@ class Demo:
         self.env["COMPTOIR_DATABASE_URL"] = line.split(" ", 1)[1]
 
     def secret_key(self) -> None:
+        """Head office's own secret key (kept in the data folder). Each store node signs with
+        the random key ``store init`` gave it: no two processes share a key."""
         path = self.data_dir / "secret_key"
         if not path.exists():
             path.write_text(secrets.token_urlsafe(32))
@@ -222,6 +224,7 @@ class Demo:
         url = f"http://{self.host}:{self.base_port + n}"
         env = {**self.env, "COMPTOIR_DATA_DIR": str(folder)}
         env.pop("COMPTOIR_DATABASE_URL", None)
+        env.pop("COMPTOIR_SECRET_KEY", None)  # the store's own key, from its settings
         process = self.start(
             f"store {n}",
             "store",

@@ -19,7 +19,7 @@ HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",
-    429: "too_many_attempts",
+    429: "too_many_requests",
     500: "internal_error",
     503: "unavailable",
 }
@@ -40,6 +40,8 @@ class ComptoirError(Exception):
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
+        # Response headers that go with the error (the ``Retry-After`` of a 429).
+        self.headers: dict[str, str] = {}
         if code is not None:
             self.code = code
         if status is not None:
@@ -85,8 +87,15 @@ class Conflict(ComptoirError):
 
 
 class TooManyAttempts(ComptoirError):
+    """429: refused for a while; ``retry_after`` seconds go out as the ``Retry-After`` header."""
+
     status = 429
-    code = "too_many_attempts"
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int = 1, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))
+        self.headers = {"Retry-After": str(self.retry_after)}
 
 
 class ServiceUnavailable(ComptoirError):

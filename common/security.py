@@ -8,6 +8,7 @@ fast hash is enough and lets head office look a token up by its digest).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -26,6 +27,24 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return check_password_hash(password_hash, password)
     except (ValueError, TypeError):
         return False
+
+
+@functools.cache
+def dummy_password_hash() -> str:
+    """A hash of a random password, made like every real one (same method and cost)."""
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def check_sign_in(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; with no such user (``None``) a dummy hash is checked.
+
+    An unknown username then costs the same scrypt work as a wrong password,
+    so the time of the answer does not tell which user names exist.
+    """
+    if not password_hash:
+        verify_password(dummy_password_hash(), password)
+        return False
+    return verify_password(password_hash, password)
 
 
 def new_store_token() -> str:

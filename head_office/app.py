@@ -15,11 +15,13 @@ from common import config as config_module
 from common import logs
 from common.clock import parse_instant, utcnow
 from common.metrics import instrument, render
+from common.proxies import trust_proxies
 from common.schemas import ErrorSchema, numeric_limits_as_numbers
-from common.tokens import TokenSigner
+from common.tokens import HEAD_OFFICE, TokenSigner
 from common.web import i18n
 
 from . import errors, monitoring
+from .auth.cache import AuthCache
 from .auth.guard import csrf_token, page_language, page_user
 from .db import make_engine, make_session_factory
 from .web import close_db
@@ -88,8 +90,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["comptoir_metrics"] = monitoring.registry_for(engine)
     monitoring.watch_pool(engine)
     app.extensions["comptoir_sessions"] = make_session_factory(engine)
-    app.extensions["comptoir_signer"] = TokenSigner(
-        app.config["SECRET_KEY"], int(float(app.config["TOKEN_TTL_HOURS"]) * 3600)
+    token_ttl_s = int(float(app.config["TOKEN_TTL_HOURS"]) * 3600)
+    app.extensions["comptoir_signer"] = TokenSigner(app.config["SECRET_KEY"], token_ttl_s, HEAD_OFFICE)
+    app.extensions["comptoir_auth"] = AuthCache(
+        engine, float(app.config.get("AUTH_REFRESH_S") or 0), token_ttl_s
     )
     app.teardown_appcontext(close_db)
 
@@ -109,6 +113,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.wsgi_app = instrument(app.wsgi_app, "head_office", _endpoint_of(app))  # type: ignore[method-assign]
     monitoring.init_app(app)
     app.wsgi_app = logs.access_log(app.wsgi_app, "head_office")  # type: ignore[method-assign]
+    trust_proxies(app)  # X-Forwarded-For from COMPTOIR_TRUSTED_PROXIES only
     return app
 
 

@@ -224,6 +224,43 @@ def users_list(ctx: click.Context) -> None:
             click.echo(f"{u.username:<16} {u.role:<14} {store}{state}")
 
 
+@users_group.command("password")
+@click.argument("username")
+@click.password_option(help="Prompted when not given.")
+@click.pass_context
+def users_password(ctx: click.Context, username: str, password: str) -> None:
+    """Set USERNAME's password; every token and session of that user ends (at stores once pulled)."""
+    from .users.operations import change_password
+
+    with _Unit(ctx) as session:
+        user = change_password(session, username, password, actor="cli")
+        click.echo(f"Password of {user.username} changed; its tokens and sessions have ended.")
+
+
+@users_group.command("disable")
+@click.argument("username")
+@click.pass_context
+def users_disable(ctx: click.Context, username: str) -> None:
+    """Disable USERNAME: no sign-in, and every token and session of that user ends."""
+    from .users.operations import set_active
+
+    with _Unit(ctx) as session:
+        user = set_active(session, username, False, actor="cli")
+        click.echo(f"{user.username} is disabled; its tokens and sessions have ended.")
+
+
+@users_group.command("enable")
+@click.argument("username")
+@click.pass_context
+def users_enable(ctx: click.Context, username: str) -> None:
+    """Enable USERNAME again (sign in anew: the old tokens stay ended)."""
+    from .users.operations import set_active
+
+    with _Unit(ctx) as session:
+        user = set_active(session, username, True, actor="cli")
+        click.echo(f"{user.username} is enabled.")
+
+
 @head_office.command("embedded-db")
 @click.option("--data-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the embedded PostgreSQL's data.")

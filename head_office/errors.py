@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from common.errors import HTTP_CODES, ComptoirError
@@ -57,7 +57,9 @@ def _is_malformed_json() -> bool:
 
 
 def handle_comptoir_error(exc: ComptoirError):
-    return _render(exc.status, exc.code, exc.message, exc.errors)
+    response = make_response(_render(exc.status, exc.code, exc.message, exc.errors))
+    response.headers.update(exc.headers)
+    return response
 
 
 def handle_http_exception(exc: HTTPException):

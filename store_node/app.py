@@ -11,6 +11,7 @@ from flask_smorest import Api
 
 from common import config as config_module
 from common import logs, metrics
+from common.proxies import trust_proxies
 from common.schemas import ErrorSchema, numeric_limits_as_numbers
 from common.web import i18n
 
@@ -19,7 +20,7 @@ from . import settings as settings_module
 from .auth.api import blp as session_blp
 from .auth.guard import page_language
 from .catalog.api import blp as products_blp
-from .db import NotInitialised, open_existing
+from .db import NotInitialised, migrate, open_existing
 from .node import Node, current_node
 from .reports.api import blp as reports_blp
 from .restock.api import blp as restock_blp
@@ -77,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db = open_existing(app.config["DATA_DIR"])  # raises NotInitialised with a clear message
     try:
+        migrate(db)  # a store upgraded in place gets the schema its code expects
         store = settings_module.load(db, app.config)
     finally:
         db.close()
@@ -131,6 +133,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     monitoring.init_app(app)
     app.wsgi_app = logs.access_log(app.wsgi_app, "store")  # type: ignore[method-assign]
+    trust_proxies(app)  # X-Forwarded-For from COMPTOIR_TRUSTED_PROXIES only
     return app
 
 

@@ -92,7 +92,7 @@ def respond(body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
 def register(app: Flask) -> None:
     @app.errorhandler(ComptoirError)
     def domain_error(exc: ComptoirError) -> Any:
-        return respond(payload(exc.status, exc.code, exc.message, exc.errors))
+        return respond(payload(exc.status, exc.code, exc.message, exc.errors), exc.headers)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -276,4 +276,13 @@ CREATE INDEX returns_shift ON returns (shift_id);
 ALTER TABLE users ADD COLUMN language TEXT;
 """,
     ),
+    (
+        3,
+        "users.session_epoch",
+        """
+-- Head office's credential epoch of each user (synced): a password change or a
+-- disabled account bumps it, which ends every token and till session issued before.
+ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+""",
+    ),
 ]

@@ -16,8 +16,8 @@ import sqlite_utils
 from flask import current_app, g
 
 from common.taxes import TaxTable
-from common.throttle import LoginThrottle
-from common.tokens import TokenSigner
+from common.throttle import LoginThrottle, ThrottlePolicy
+from common.tokens import TokenSigner, store_issuer
 
 from . import settings as settings_module
 from .db import ConnectionPool, db_path
@@ -36,18 +36,17 @@ class Node:
         self.discount_limit = Decimal(str(config.get("CASHIER_DISCOUNT_LIMIT_PERCENT", 10)))
         ttl_hours = float(config.get("TOKEN_TTL_HOURS") or 8)
         self.token_ttl_s = max(1, int(ttl_hours * 3600))
-        self.throttle = LoginThrottle(
-            max_failures=int(config.get("LOGIN_MAX_FAILURES") or 5),
-            lockout_s=float(config.get("LOGIN_LOCKOUT_S") or 300),
-            delay_step_s=float(config.get("LOGIN_DELAY_STEP_S", 0.2)),
-        )
+        self.throttle = LoginThrottle(ThrottlePolicy.from_config(config))
         self._signer: TokenSigner | None = None
         self.require_shift = _truthy(config.get("REQUIRE_SHIFT", True))
         self.registers = registers(config)
 
     def signer(self, secret_key: str) -> TokenSigner:
+        """Signs and checks this store's staff tokens (issuer and audience ``store:N``)."""
         if self._signer is None:
-            self._signer = TokenSigner(secret_key, self.token_ttl_s)
+            self._signer = TokenSigner(
+                secret_key, self.token_ttl_s, store_issuer(int(self.config["STORE_ID"]))
+            )
         return self._signer
 
     def settings(self, db: sqlite_utils.Database) -> StoreSettings:

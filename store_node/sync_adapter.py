@@ -100,8 +100,10 @@ class StoreSyncData:
                 if entity == "product":
                     applied += upsert_product(self.db, {**payload, "version": change["version"]})
                 elif entity == "user":
-                    if payload.get("store_id") not in (None, store.store_id):
-                        continue  # other stores' staff never sign in here
+                    if payload.get("store_id") not in (None, store.store_id) and not conn.execute(
+                        "SELECT 1 FROM users WHERE username = ?", (payload["username"],)
+                    ).fetchone():
+                        continue  # other stores' staff never sign in here (unless moved away)
                     applied += upsert_user(
                         self.db,
                         payload["username"],
@@ -110,6 +112,7 @@ class StoreSyncData:
                         payload.get("store_id"),
                         bool(payload.get("active", True)),
                         int(change["version"]),
+                        int(payload.get("session_epoch") or 0),
                     )
                 elif entity == "central_stock":
                     central.append({**payload, "version": change["version"]})

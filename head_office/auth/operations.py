@@ -1,84 +1,105 @@
-"""Sign-in, staff tokens and sign-in throttling (shared by every head-office instance)."""
+"""Sign-in, staff tokens and sign-in throttling (shared by every head-office process)."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from common.clock import utcnow
-from common.errors import TooManyAttempts, Unauthorized
-from common.security import verify_password
+from common.errors import Unauthorized
+from common.security import check_sign_in
+from common.throttle import ThrottlePolicy, pair_key, refusal
 from common.tokens import TokenClaims, TokenSigner
 
 from ..models import LoginFailure, RevokedToken, User
+from .cache import AuthCache, Principal
 
 
-def throttle_keys(username: str, address: str) -> list[str]:
-    return [f"user:{username.strip().lower()}", f"ip:{address}"]
+def principal_of(user: User) -> Principal:
+    return Principal(
+        id=user.id, username=user.username, role=user.role, store_id=user.store_id,
+        active=user.active, session_epoch=user.session_epoch, language=user.language,
+    )
 
 
-def check_throttle(session: Session, keys: list[str], max_failures: int, lockout_s: int) -> None:
-    since = utcnow() - timedelta(seconds=lockout_s)
+def check_throttle(session: Session, limits: dict[str, int], lockout_s: float) -> None:
+    """``TooManyAttempts`` (429, ``Retry-After``) if any key has reached its limit."""
+    now = utcnow()
     rows = session.execute(
         select(LoginFailure.key, func.count(), func.max(LoginFailure.failed_at))
-        .where(LoginFailure.key.in_(keys), LoginFailure.failed_at > since)
+        .where(
+            LoginFailure.key.in_(list(limits)),
+            LoginFailure.failed_at > now - timedelta(seconds=lockout_s),
+        )
         .group_by(LoginFailure.key)
     ).all()
-    for _key, count, last in rows:
-        if count >= max_failures:
-            wait = max(1, int(lockout_s - (utcnow() - last).total_seconds()) + 1)
-            raise TooManyAttempts(
-                f"Too many failed sign-ins. Try again in {wait} seconds.",
-                errors={"retry_after_s": wait},
-            )
+    for key, count, last in rows:
+        if count >= limits[key]:
+            raise refusal(lockout_s - (now - last).total_seconds())
+
+
+def record_failure(session: Session, limits: dict[str, int], lockout_s: float) -> None:
+    """Count a failed sign-in under every key (and forget failures older than the lockout)."""
+    session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.failed_at < utcnow() - timedelta(seconds=lockout_s)
+        )
+    )
+    session.add_all([LoginFailure(key=key) for key in limits])
+    session.commit()
 
 
 def authenticate(
-    session: Session,
-    username: str,
-    password: str,
-    address: str,
-    *,
-    max_failures: int = 5,
-    lockout_s: int = 300,
-    delay_step_s: float = 0.2,
+    session: Session, username: str, password: str, address: str, policy: ThrottlePolicy
 ) -> User:
-    """The active user with these credentials, or ``Unauthorized``.
+    """The active user with these credentials, or ``Unauthorized`` (or 429 while refused).
 
-    Failures are recorded (and committed) per user name and per address;
-    past ``max_failures`` within ``lockout_s`` sign-in is refused for a while.
+    Failures are committed under the keys of ``policy``. An unknown user name
+    is checked against a dummy hash, so it costs the same as a wrong password.
     """
-    keys = throttle_keys(username, address)
-    check_throttle(session, keys, max_failures, lockout_s)
+    limits = policy.limits(username, address)
+    check_throttle(session, limits, policy.lockout_s)
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        session.add_all([LoginFailure(key=key) for key in keys])
-        session.commit()
-        recent = session.scalar(
-            select(func.count()).where(
-                LoginFailure.key == keys[0],
-                LoginFailure.failed_at > utcnow() - timedelta(seconds=lockout_s),
-            )
-        ) or 0
-        time.sleep(min(delay_step_s * recent, 2.0))
+    password_ok = check_sign_in(user.password_hash if user is not None else None, password)
+    if user is None or not password_ok or not user.active:
+        record_failure(session, limits, policy.lockout_s)
         raise Unauthorized("Wrong user name or password.", code="invalid_credentials")
-    session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    session.execute(delete(LoginFailure).where(LoginFailure.key == pair_key(username, address)))
     return user
 
 
-def user_for_token(session: Session, signer: TokenSigner, token: str) -> tuple[User, TokenClaims]:
+def issue_token(signer: TokenSigner, cache: AuthCache, user: User) -> str:
+    """A staff token for ``user`` (just authenticated), who this process now knows fresh."""
+    cache.remember(principal_of(user))
+    token, _claims = signer.issue(user.username, user.session_epoch)
+    return token
+
+
+def principal_for_token(
+    cache: AuthCache, signer: TokenSigner, token: str
+) -> tuple[Principal, TokenClaims]:
+    """The user a token speaks for: signature, audience, expiry, sign-out, account state.
+
+    No database round trip: the process's ``AuthCache`` knows revocations and
+    users (refreshed every few seconds).
+    """
     claims = signer.verify(token)
-    if session.get(RevokedToken, claims.jti) is not None:
+    if cache.is_revoked(claims.jti):
         raise Unauthorized("This token was signed out: sign in again.", code="token_revoked")
-    user = session.get(User, claims.user_id)
+    user = cache.user(claims.username)
     if user is None or not user.active:
         raise Unauthorized("This account is disabled.", code="account_disabled")
+    if user.session_epoch != claims.epoch:
+        raise Unauthorized(
+            "This sign-in has ended (the password changed or the account was disabled):"
+            " sign in again.", code="token_revoked"
+        )
     return user, claims
 
 
-def revoke(session: Session, claims: TokenClaims) -> None:
-    if session.get(RevokedToken, claims.jti) is None:
-        session.add(RevokedToken(jti=claims.jti, user_id=claims.user_id))
+def revoke(session: Session, jti: str, user_id: int) -> None:
+    """Sign a token or page session out (commit, then tell the cache: ``AuthCache.revoked``)."""
+    if session.get(RevokedToken, jti) is None:
+        session.add(RevokedToken(jti=jti, user_id=user_id))

@@ -6,15 +6,26 @@ catalog editing pages in ``manage.py``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from common.errors import ComptoirError
+from common.throttle import ThrottlePolicy
 
-from ..auth.guard import MANAGERS, check_csrf, page_login_required, page_user, start_page_session
+from ..auth.guard import (
+    MANAGERS,
+    auth_cache,
+    check_csrf,
+    end_page_session,
+    page_login_required,
+    page_user,
+    start_page_session,
+)
 from ..auth.operations import authenticate
 from ..catalog.queries import categories, search_products
+from ..models import User
 from ..stores.operations import list_stores
 from ..web import client_address, db
 
@@ -34,29 +45,27 @@ def _safe_next(target: str | None) -> str:
 def login():
     error = None
     username = ""
+    status = 200
+    headers: dict[str, str] = {}
     if request.method == "POST":
         check_csrf()
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
         if not username or not password:
-            error = "Enter your user name and password."
+            error, status = "Enter your user name and password.", 401
         else:
-            cfg = current_app.config
             try:
                 user = authenticate(
                     db(), username, password, client_address(),
-                    max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
-                    lockout_s=int(cfg["LOGIN_LOCKOUT_S"]),
-            delay_step_s=float(cfg["LOGIN_DELAY_STEP_S"]),
+                    ThrottlePolicy.from_config(current_app.config),
                 )
             except ComptoirError as exc:
-                error = exc.message
+                error, status, headers = exc.message, exc.status, exc.headers
             else:
                 db().commit()
                 start_page_session(user)
                 return redirect(_safe_next(request.args.get("next")))
-    status = 401 if error else 200
-    return render_template("auth/login.html", error=error, username=username), status
+    return render_template("auth/login.html", error=error, username=username), status, headers
 
 
 @bp.route("/language", methods=["POST"])
@@ -68,16 +77,18 @@ def choose_language():
     check_csrf()
     user = page_user()
     chosen = language_code(request.form.get("language"))
-    if user is not None and chosen is not None:
-        user.language = chosen
+    stored = db().get(User, user.id) if user is not None else None
+    if user is not None and stored is not None and chosen is not None:
+        stored.language = chosen
         db().commit()
+        auth_cache().remember(replace(user, language=chosen))  # other processes: at their refresh
     return redirect(_safe_next(request.form.get("next")), code=303)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     check_csrf()
-    session.clear()
+    end_page_session()
     return redirect(url_for("console.login"))
 
 

@@ -6,15 +6,16 @@ import uuid
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from common.errors import ComptoirError
 from common.i18n import _
 from common.limits import PAGE_MAX, QTY_MAX, parse_ascii_int
+from common.throttle import ThrottlePolicy
 from common.web.i18n import translate
 
-from ..auth.guard import check_csrf, start_page_session
+from ..auth.guard import check_csrf, end_page_session, start_page_session
 from ..auth.operations import authenticate
 from ..catalog.queries import categories
 from ..models import CartLine
@@ -105,26 +106,26 @@ def login():
     if request.method == "POST":
         check_csrf()
         form["email"] = request.form.get("email", "").strip()
-        cfg = current_app.config
+        status, headers = 200, {}
         try:
             user = authenticate(
                 db(), form["email"], request.form.get("password", ""), client_address(),
-                max_failures=int(cfg["LOGIN_MAX_FAILURES"]), lockout_s=int(cfg["LOGIN_LOCKOUT_S"]),
-                delay_step_s=float(cfg["LOGIN_DELAY_STEP_S"]),
+                ThrottlePolicy.from_config(current_app.config),
             )
         except ComptoirError as exc:
-            error = translate(exc.message)
+            error, status, headers = translate(exc.message), exc.status, exc.headers
         else:
             db().commit()
             start_page_session(user)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("shop/account.html", mode="login", form=form, error=error), 401 if error else 200
+        return render_template("shop/account.html", mode="login", form=form, error=error), status, headers
+    return render_template("shop/account.html", mode="login", form=form, error=error)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     check_csrf()
-    session.clear()
+    end_page_session()
     return redirect(url_for("shop.catalog"))
 
 

@@ -1,4 +1,11 @@
-"""Users: add and list. Passwords are hashed with scrypt and never logged."""
+"""Users: add, list, change a password, disable and enable. Passwords are hashed with scrypt
+and never logged.
+
+A password change or a disabled account bumps the user's ``session_epoch``:
+every token and page session issued before stops working, at head office
+(within each process's refresh interval) and at each store once it pulled
+the change.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from common.errors import Conflict, ValidationFailed
+from common.errors import Conflict, NotFound, ValidationFailed
 from common.security import hash_password
 
 from ..audit import record
@@ -70,7 +77,51 @@ def user_wire(user: User) -> dict:
         "full_name": user.full_name,
         "active": user.active,
         "version": user.version,
+        "session_epoch": user.session_epoch,
     }
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(func.lower(User.username) == (username or "").lower()))
+    if user is None:
+        raise NotFound(f"No user {username}.")
+    return user
+
+
+def _changed(session: Session, user: User, actor: str, action: str, before: dict, after: dict) -> None:
+    user.version = user.version + 1
+    session.flush()
+    log_change(session, "user", user.username, user.version, user_wire(user))
+    record(session, actor, action, "user", user.username, before, after)
+
+
+def change_password(
+    session: Session, username: str, password: str, actor: str = "system", min_password_length: int = 8
+) -> User:
+    """Set a new password; every token and session of the user ends."""
+    if not password or len(password) < min_password_length:
+        raise ValidationFailed(
+            "Invalid password.", errors={"password": [f"At least {min_password_length} characters."]}
+        )
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    user.session_epoch = user.session_epoch + 1
+    _changed(session, user, actor, "user.password", {}, {"password": "changed"})
+    return user
+
+
+def set_active(session: Session, username: str, active: bool, actor: str = "system") -> User:
+    """Disable (every token and session of the user ends) or enable a user."""
+    user = get_user(session, username)
+    if user.active == active:
+        return user
+    before = {"active": user.active}
+    user.active = active
+    if not active:
+        user.session_epoch = user.session_epoch + 1
+    _changed(session, user, actor, "user.enable" if active else "user.disable", before,
+             {"active": active})
+    return user
 
 
 def list_users(session: Session) -> list[User]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -13,7 +12,7 @@ from common.errors import Unauthorized
 from common.schemas import error_responses
 
 from ..node import current_node, get_db, signer, store_settings
-from .guard import bearer_token
+from .guard import bearer_token, client_address
 from .operations import sign_in, sign_out
 
 blp = Blueprint("session", __name__, url_prefix="/api/v1/session", description="Sign in and out")
@@ -42,14 +41,14 @@ class Session(MethodView):
         """Sign in with a username and password; the token goes in ``Authorization: Bearer``."""
         node = current_node()
         token, staff = sign_in(get_db(), signer(), args["username"], args["password"],
-                               store_settings().store_id, node.throttle, request.remote_addr)
+                               store_settings().store_id, node.throttle, client_address())
         return {"token": token, "username": staff.username, "role": staff.role,
                 "store_id": staff.store_id, "expires_in_s": node.token_ttl_s}
 
     @blp.response(204)
     @error_responses(blp, 401)
     def delete(self) -> None:
-        """Sign out: the token stops working at once."""
+        """Sign out: the token stops working at once. A token not valid here answers 401."""
         token = bearer_token()
         if token is None:
             raise Unauthorized("Send the token to revoke as Authorization: Bearer <token>.")

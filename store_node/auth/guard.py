@@ -28,6 +28,11 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+def client_address() -> str:
+    """The client's address (the proxied one only from a trusted proxy: ``common.proxies``)."""
+    return request.remote_addr or "unknown"
+
+
 def api_staff() -> Staff:
     token = bearer_token()
     if token is None:

@@ -14,9 +14,9 @@ import sqlite_utils
 
 from common.clock import isoformat_z, utcnow
 from common.errors import Forbidden, Unauthorized
-from common.security import hash_password, verify_password
+from common.security import check_sign_in
 from common.throttle import LoginThrottle
-from common.tokens import TokenSigner
+from common.tokens import TokenClaims, TokenSigner
 
 ROLES = ("cashier", "store_manager", "manager", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -27,10 +27,6 @@ ROLE_LABELS = {
     "admin": "administrator",
 }
 
-# A fixed hash to compare against when the user does not exist, so that an
-# unknown username costs as much time as a wrong password.
-_DUMMY_HASH = hash_password("not a real password")
-
 
 @dataclass(frozen=True)
 class Staff:
@@ -38,13 +34,18 @@ class Staff:
     username: str
     role: str
     store_id: int | None
+    session_epoch: int = 0
 
     def at_least(self, role: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
 
+_STAFF_COLUMNS = "id, username, role, store_id, session_epoch"
+
+
 def _staff(row: sqlite3.Row | tuple) -> Staff:
-    return Staff(id=int(row[0]), username=str(row[1]), role=str(row[2]), store_id=row[3])
+    return Staff(id=int(row[0]), username=str(row[1]), role=str(row[2]), store_id=row[3],
+                 session_epoch=int(row[4]))
 
 
 def may_work_here(staff: Staff, store_id: int) -> bool:
@@ -61,22 +62,23 @@ def check_credentials(
 ) -> Staff:
     """The staff member with these credentials, allowed at this store, or an error.
 
-    Failures are counted per user and per address by ``throttle``; once too
-    many, sign-in is refused for a while (429) even with the right password.
+    Failures are counted by ``throttle`` (per user and address, per address,
+    per user); past its limits sign-in is refused for a while (429 with
+    ``Retry-After``) even with the right password. An unknown username is
+    checked against a dummy hash, so it costs as much as a wrong password.
     """
     username = (username or "").strip()
-    keys = [f"user:{username.lower()}"] + ([f"ip:{address}"] if address else [])
     if throttle:
-        throttle.check(*keys)
+        throttle.check(username, address)
     row = db.conn.execute(
-        "SELECT id, username, role, store_id, password_hash, active FROM users"
+        f"SELECT {_STAFF_COLUMNS}, password_hash, active FROM users"
         " WHERE username = ? COLLATE NOCASE",
         (username,),
     ).fetchone()
-    password_ok = verify_password(row[4] if row else _DUMMY_HASH, password or "")
-    if row is None or not password_ok or not row[5]:
+    password_ok = check_sign_in(row[5] if row else None, password or "")
+    if row is None or not password_ok or not row[6]:
         if throttle:
-            throttle.failed(*keys)
+            throttle.failed(username, address)
         raise Unauthorized("Wrong username or password.", code="invalid_credentials")
     staff = _staff(row)
     if not may_work_here(staff, store_id):
@@ -85,7 +87,7 @@ def check_credentials(
             code="wrong_store",
         )
     if throttle:
-        throttle.succeeded(*keys)
+        throttle.succeeded(username, address)
     return staff
 
 
@@ -98,35 +100,50 @@ def sign_in(
     throttle: LoginThrottle | None = None,
     address: str | None = None,
 ) -> tuple[str, Staff]:
+    """A token for this store only (its issuer is ``store:N``), naming the user by username."""
     staff = check_credentials(db, username, password, store_id, throttle, address)
-    token, _claims = signer.issue(staff.id)
+    token, _claims = signer.issue(staff.username, staff.session_epoch)
     return token, staff
 
 
 def staff_for_token(db: sqlite_utils.Database, signer: TokenSigner, token: str, store_id: int) -> Staff:
-    """The signed-in staff member for a token: signature, expiry, revocation, user still active."""
+    """The signed-in staff member for a token: signature, audience (this store), expiry,
+    sign-out, and the user still active with the same credentials."""
     claims = signer.verify(token)
+    return staff_for_claims(db, claims, store_id)
+
+
+def staff_for_claims(db: sqlite_utils.Database, claims: TokenClaims, store_id: int) -> Staff:
     row = db.conn.execute(
-        "SELECT id, username, role, store_id, active,"
-        " EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?) FROM users WHERE id = ?",
-        (claims.jti, claims.user_id),
+        f"SELECT {_STAFF_COLUMNS}, active,"
+        " EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?) FROM users"
+        " WHERE username = ? COLLATE NOCASE",
+        (claims.jti, claims.username),
     ).fetchone()
-    if row is None or not row[4]:
+    if row is None or not row[5]:
         raise Unauthorized("This account is no longer active.", code="invalid_token")
-    if row[5]:
+    if row[6]:
         raise Unauthorized("You signed out: sign in again.", code="token_revoked")
     staff = _staff(row)
+    if staff.session_epoch != claims.epoch:
+        raise Unauthorized(
+            "This sign-in has ended (the password changed or the account was disabled):"
+            " sign in again.", code="token_revoked",
+        )
     if not may_work_here(staff, store_id):
         raise Forbidden(f"{staff.username} may not work at this store.", code="wrong_store")
     return staff
 
 
 def sign_out(db: sqlite_utils.Database, signer: TokenSigner, token: str) -> None:
-    """Revoke a token (idempotent; an invalid or expired token needs no revoking)."""
+    """Revoke a token of this store (idempotent). A token that is not valid here (garbled,
+    forged, another service's) raises ``Unauthorized``; an expired one needs no revoking."""
     try:
         claims = signer.verify(token)
-    except Unauthorized:
-        return
+    except Unauthorized as exc:
+        if exc.code == "token_expired":
+            return
+        raise
     db.conn.execute(
         "INSERT INTO revoked_tokens (jti, revoked_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING",
         (claims.jti, isoformat_z(utcnow())),
@@ -150,6 +167,7 @@ def upsert_user(
     store_id: int | None,
     active: bool = True,
     version: int = 1,
+    session_epoch: int = 0,
 ) -> bool:
     """Insert or update a user if ``version`` is newer (seed and the sync sink use it).
 
@@ -158,12 +176,14 @@ def upsert_user(
     if role not in ROLE_RANK:
         raise ValueError(f"unknown role {role!r}")
     cursor = db.conn.execute(
-        "INSERT INTO users (username, password_hash, role, store_id, active, version, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO users (username, password_hash, role, store_id, active, version,"
+        " session_epoch, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,"
         " role = excluded.role, store_id = excluded.store_id, active = excluded.active,"
-        " version = excluded.version, updated_at = excluded.updated_at"
+        " version = excluded.version, session_epoch = excluded.session_epoch,"
+        " updated_at = excluded.updated_at"
         " WHERE excluded.version > users.version",
-        (username, password_hash, role, store_id, int(active), version, isoformat_z(utcnow())),
+        (username, password_hash, role, store_id, int(active), version, int(session_epoch),
+         isoformat_z(utcnow())),
     )
     return cursor.rowcount > 0

@@ -34,12 +34,13 @@ class DailySchema(Schema):
 
 @blp.route("/daily")
 class Daily(MethodView):
-    @api_auth()
+    @api_auth("store_manager")
     @blp.arguments(DateArgs, location="query")
     @blp.response(200, DailySchema)
     @error_responses(blp, 401, 403)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Revenue (net of tax and returns), tax, sales, units, returns of a business date."""
+        """Revenue (net of tax and returns), tax, sales, units, returns of a business date
+        (store managers and managers; a cashier gets 403)."""
         settings = store_settings()
         day = args.get("date") or business_date(utcnow(), settings.timezone)
         return daily(get_db(), settings.store_id, day.isoformat())

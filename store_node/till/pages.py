@@ -24,12 +24,12 @@ from markupsafe import Markup
 from common import i18n as i18n_codes
 from common.barcodes import code128_svg
 from common.clock import business_date, parse_instant, utcnow
-from common.errors import ComptoirError
+from common.errors import ComptoirError, Unauthorized
 from common.i18n import _
 from common.web import i18n
 
 from .. import outbox
-from ..auth.guard import page_staff
+from ..auth.guard import client_address, page_staff
 from ..auth.operations import Staff, sign_in, sign_out
 from ..node import current_node, get_db, signer, store_settings
 
@@ -157,29 +157,33 @@ def login() -> Any:
     error = None
     username = ""
     status = 200
+    headers: dict[str, str] = {}
     if request.method == "POST":
         username = request.form.get("username", "")
         try:
             token, _staff = sign_in(
                 get_db(), signer(), username, request.form.get("password", ""),
-                store_settings().store_id, current_node().throttle, request.remote_addr,
+                store_settings().store_id, current_node().throttle, client_address(),
             )
         except ComptoirError as exc:
-            error, status = exc.message, exc.status
+            error, status, headers = exc.message, exc.status, exc.headers
         else:
             session.clear()
             session["token"] = token
             session.permanent = False
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", store=store_settings(), error=error,
-                           username=username, sync=sync_state()), status
+                           username=username, sync=sync_state()), status, headers
 
 
 @bp.post("/logout")
 def logout() -> Response:
     token = session.get("token")
     if token:
-        sign_out(get_db(), signer(), token)
+        try:
+            sign_out(get_db(), signer(), token)
+        except Unauthorized:
+            pass  # a session whose token is no longer valid here: nothing to revoke
     cart_id = session.get("cart_id")
     if cart_id:
         get_db().conn.execute("DELETE FROM carts WHERE id = ?", (cart_id,))

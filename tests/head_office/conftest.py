@@ -49,7 +49,6 @@ def app_config(pg_url):
         "TESTING": True,
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_S": 300,
-        "LOGIN_DELAY_STEP_S": 0,
     }
 
 

@@ -46,7 +46,7 @@ def data_dir(seeded_template: Path, tmp_path: Path) -> Path:
 
 def make_config(data_dir: Path, **extra: Any) -> dict[str, Any]:
     # Sales and returns outside a shift: the shift tests turn REQUIRE_SHIFT back on.
-    return {"DATA_DIR": str(data_dir), "LOGIN_DELAY_STEP_S": 0, "TESTING": True,
+    return {"DATA_DIR": str(data_dir), "TESTING": True,
             "REQUIRE_SHIFT": False, **extra}
 
 

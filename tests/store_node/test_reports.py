@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 
-def test_daily_report_is_net_of_tax_and_returns(cashier, store) -> None:
+def test_daily_report_is_net_of_tax_and_returns(cashier, store_manager, store) -> None:
     store.add_product("T-A", 1000)
     store.add_product("T-E", 500, tax_class="exempt")
     first = cashier.sell([{"sku": "T-A", "qty": 2}, {"sku": "T-E", "qty": 1}]).json
     second = cashier.sell([{"sku": "T-A", "qty": 1, "discount_cents": 100}]).json
     ret = cashier.post("/returns", {"sale_id": first["id"], "lines": [{"sku": "T-A", "qty": 1}]}).json
-    report = cashier.get(f"/reports/daily?date={first['business_date']}").json
+    report = store_manager.get(f"/reports/daily?date={first['business_date']}").json
     assert report["store_id"] == 3 and report["business_date"] == first["business_date"]
     assert report["sales_count"] == 2
     assert report["returns_cents"] == ret["subtotal_cents"] == 1000
@@ -17,7 +17,7 @@ def test_daily_report_is_net_of_tax_and_returns(cashier, store) -> None:
     assert report["tax_cents"] == first["tax_cents"] + second["tax_cents"] - ret["tax_cents"]
     assert report["units"] == 4 - 1
     assert report["avg_basket_cents"] == (2500 + 900) // 2
-    empty = cashier.get("/reports/daily?date=2001-01-01").json
+    empty = store_manager.get("/reports/daily?date=2001-01-01").json
     assert empty["revenue_cents"] == 0 and empty["avg_basket_cents"] == 0
 
 
@@ -44,7 +44,8 @@ def test_an_unexpected_error_sends_no_exception_text(cashier, store, monkeypatch
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-def test_a_late_evening_sale_counts_on_the_store_business_date(cashier, store, monkeypatch) -> None:
+def test_a_late_evening_sale_counts_on_the_store_business_date(cashier, store_manager, store,
+                                                               monkeypatch) -> None:
     from datetime import UTC, datetime
 
     store.add_product("T-A", 1000)
@@ -53,5 +54,15 @@ def test_a_late_evening_sale_counts_on_the_store_business_date(cashier, store, m
     sale = cashier.sell([{"sku": "T-A", "qty": 1}]).json
     assert sale["business_date"] == "2026-01-01"
     assert sale["occurred_at"] == "2026-01-02T04:30:00.000Z"
-    assert cashier.get("/reports/daily?date=2026-01-01").json["sales_count"] == 1
-    assert cashier.get("/reports/daily?date=2026-01-02").json["sales_count"] == 0
+    assert store_manager.get("/reports/daily?date=2026-01-01").json["sales_count"] == 1
+    assert store_manager.get("/reports/daily?date=2026-01-02").json["sales_count"] == 0
+
+
+def test_cashier_cannot_read_daily_report(cashier, store_manager, client) -> None:
+    refused = cashier.get("/reports/daily")
+    assert refused.status_code == 403 and refused.json["code"] == "forbidden"
+    assert "revenue_cents" not in refused.json
+    assert store_manager.get("/reports/daily").status_code == 200
+    from tests.store_node.conftest import Api
+
+    assert Api(client, "manager", "manager").get("/reports/daily").status_code == 200

@@ -94,3 +94,21 @@ def test_unknown_page_is_readable_and_has_no_traceback(client) -> None:
     assert response.status_code == 404
     assert "Traceback" not in response.get_data(as_text=True)
     assert "Back to the till" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"LOGIN_MAX_FAILURES": 3}])
+def test_till_sign_in_lockout_answers_429_with_retry_after(client) -> None:
+    for _ in range(3):
+        assert login(client, password="wrong").status_code == 401
+    locked = login(client)
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
+    assert "Too many failed sign-ins" in locked.get_data(as_text=True)
+
+
+def test_till_session_holds_a_store_token_not_a_password_hash(app, client, store) -> None:
+    login(client)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    data = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    stored = store.scalar("SELECT password_hash FROM users WHERE username = 'cashier3'")
+    for value in map(str, data.values()):
+        assert "scrypt" not in value and stored[-12:] not in value

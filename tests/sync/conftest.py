@@ -43,7 +43,7 @@ def tokens(chain_db) -> dict[int, str]:
 
 @pytest.fixture
 def head_office(chain_db, pg_url) -> Iterator[str]:
-    app = create_head_office({"DATABASE_URL": pg_url, "SECRET_KEY": "sync-tests", "LOGIN_DELAY_STEP_S": 0})
+    app = create_head_office({"DATABASE_URL": pg_url, "SECRET_KEY": "sync-tests"})
     with live_server(app) as url:
         yield url
     app.extensions["comptoir_engine"].dispose()
@@ -72,7 +72,7 @@ class StoreNode:
     def app(self) -> Any:
         if self._app is None:
             self._app = create_store_app(
-                {"DATA_DIR": str(self.folder), "LOGIN_DELAY_STEP_S": 0, "TESTING": True,
+                {"DATA_DIR": str(self.folder), "TESTING": True,
                  "REQUIRE_SHIFT": False}
             )
         return self._app

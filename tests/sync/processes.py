@@ -69,7 +69,6 @@ class Service:
 
 def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
-    env.update({"PYTHONUNBUFFERED": "1", "COMPTOIR_LOGIN_DELAY_STEP_S": "0",
-                "COMPTOIR_REQUIRE_SHIFT": "false"})
+    env.update({"PYTHONUNBUFFERED": "1", "COMPTOIR_REQUIRE_SHIFT": "false"})
     env.update(extra)
     return env
