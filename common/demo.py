@@ -167,7 +167,7 @@ class Demo:
 
     def secret_key(self) -> None:
         """Head office's own secret key (kept in the data folder). Each store node signs with
-        the random key ``store init`` gave it: no two processes share a key."""
+        the random key ``store init`` gave it: no two services share a key."""
         path = self.data_dir / "secret_key"
         if not path.exists():
             path.write_text(secrets.token_urlsafe(32))

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import TooManyAttempts
+from .limits import TEXT_MAX
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,25 @@ class ThrottlePolicy:
 
     def limits(self, username: str, address: str | None) -> dict[str, int]:
         """The keys a sign-in attempt counts under, each with its limit."""
-        user = (username or "").strip().lower()
-        address = address or "unknown"
+        user, address = _user(username), _address(address)
         return {
-            pair_key(username, address): self.max_failures,
+            f"pair:{user}|{address}": self.max_failures,
             f"ip:{address}": self.per_address,
             f"user:{user}": self.per_user,
         }
 
 
+# Keys stay short whatever was sent (head office stores them in a 200-character column).
+def _user(username: str | None) -> str:
+    return (username or "").strip().lower()[:TEXT_MAX // 2]
+
+
+def _address(address: str | None) -> str:
+    return (address or "unknown")[:64]
+
+
 def pair_key(username: str, address: str | None) -> str:
-    return f"pair:{(username or '').strip().lower()}|{address or 'unknown'}"
+    return f"pair:{_user(username)}|{_address(address)}"
 
 
 def refusal(wait_s: float) -> TooManyAttempts:

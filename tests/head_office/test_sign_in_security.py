@@ -228,3 +228,15 @@ def test_unknown_username_verifies_a_dummy_hash(client, make_user, monkeypatch):
     checked.clear()
     client.post("/api/v1/session", json={"username": "bob", "password": "guess"})
     assert len(checked) == 1 and checked[0] != security.dummy_password_hash()
+
+
+def test_failed_sign_ins_never_sleep_on_the_request_thread(client, make_user, monkeypatch):
+    import time
+
+    make_user("bob", "right-password", "manager")
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    statuses = [client.post("/api/v1/session", json={"username": "bob", "password": "x"}).status_code
+                for _ in range(7)]
+    assert statuses == [401] * 5 + [429] * 2
+    assert slept == []

@@ -179,3 +179,13 @@ def test_forwarded_for_is_ignored_from_untrusted_peers(client) -> None:
                     headers={"X-Forwarded-For": f"198.51.100.{n}"})
     assert client.post("/api/v1/session", json={"username": "cashier3", "password": "cashier"},
                        headers={"X-Forwarded-For": "198.51.100.99"}).status_code == 429
+
+
+@pytest.mark.parametrize("app_config", [{"LOGIN_MAX_FAILURES": 3}])
+def test_failed_sign_ins_never_sleep_on_the_request_thread(client, monkeypatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    statuses = [client.post("/api/v1/session", json={"username": "cashier3", "password": "bad"}).status_code
+                for _ in range(6)]
+    assert statuses == [401, 401, 401, 429, 429, 429]
+    assert slept == []
