@@ -10,11 +10,12 @@ from flask import redirect, request, url_for
 
 from common.errors import Forbidden
 
+from ..auth.cache import Principal
 from ..auth.guard import api_user, page_user
-from ..models import CUSTOMER, User
+from ..models import CUSTOMER
 
 
-def api_customer() -> User:
+def api_customer() -> Principal:
     user = api_user()
     if user.role != CUSTOMER:
         raise Forbidden(
@@ -32,7 +33,7 @@ def customer_required(view: Callable) -> Callable:
     return wrapper
 
 
-def page_customer() -> User | None:
+def page_customer() -> Principal | None:
     user = page_user()
     return user if user is not None and user.role == CUSTOMER else None
 

@@ -14,7 +14,8 @@ from common.errors import Conflict, NotFound, ValidationFailed
 from common.taxes import TaxTable
 
 from ..audit import record
-from ..models import CentralStock, Order, OrderLine, Product, Saga, SagaStep, User
+from ..auth.cache import Principal
+from ..models import CentralStock, Order, OrderLine, Product, Saga, SagaStep
 from ..stock.operations import change_central, ledger
 from . import payments
 from .cart import cart
@@ -30,7 +31,7 @@ def existing_order(session: Session, customer_id: int, key: str) -> Order | None
 
 
 def start_checkout(
-    session: Session, runner: SagaRunner, customer: User, key: str, card: payments.Card, table: TaxTable
+    session: Session, runner: SagaRunner, customer: Principal, key: str, card: payments.Card, table: TaxTable
 ) -> tuple[int, dict[str, Any]]:
     """Place the order and run its saga; the answer (HTTP status, body) for the caller.
 
