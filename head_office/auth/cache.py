@@ -3,9 +3,12 @@
 A staff token is signed, so checking it needs no database; what the
 signature cannot say is whether the token was signed out, or whether its
 user was since disabled or changed password. Each head-office process keeps
-that in memory (:class:`AuthCache`) and reloads it from the database every
+that in memory (:class:`AuthCache`) and refreshes it from the database every
 ``AUTH_REFRESH_S`` seconds (2 by default): the users' state (a few bytes
-each) and the token ids revoked within the token lifetime.
+each) and the token ids revoked within the token lifetime. A refresh reads
+only the users and revocations changed since the one before (indexed on
+``users.updated_at`` and ``revoked_tokens.revoked_at``), and everything
+again every five minutes.
 
 So a token signed out, or a user disabled, at one process stops working
 there at once (the process updates its own copy as it commits) and at
@@ -25,11 +28,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
-
-from common.clock import utcnow
 
 from ..models import RevokedToken, User
 
@@ -60,6 +61,9 @@ def _principal(row) -> Principal:
 
 
 class AuthCache:
+    FULL_RELOAD_S = 300  # read every user and revocation again this often
+    OVERLAP_S = 60  # look this far behind the last look (see ``_reload``)
+
     def __init__(
         self,
         engine: Engine,
@@ -72,9 +76,11 @@ class AuthCache:
         self.token_ttl_s = token_ttl_s
         self.clock = clock
         self._users: dict[str, Principal] = {}
-        self._revoked: frozenset[str] = frozenset()
+        self._revoked: set[str] = set()
         self._revoked_here: dict[str, float] = {}  # jti -> when, until a reload surely has it
         self._loaded_at: float | None = None
+        self._full_at: float | None = None
+        self._watermark: datetime | None = None  # the database's now() at the last look
         self._lock = threading.Lock()
         self.reloads = 0
 
@@ -124,18 +130,43 @@ class AuthCache:
             self._lock.release()
 
     def _reload(self) -> None:
+        """Read what changed since the last look (all of it, now and then, and the first time).
+
+        Between full reloads only users whose ``updated_at`` and revocations whose
+        ``revoked_at`` are at or after the last look's database time, less
+        ``OVERLAP_S``, are read: a change whose transaction began before that
+        (``now()`` is the transaction's start) but committed after it is still
+        seen, provided it took less than ``OVERLAP_S``; the full reload every
+        ``FULL_RELOAD_S`` catches anything slower.
+        """
         started = self.clock()
-        since = utcnow() - timedelta(seconds=self.token_ttl_s + 60)
+        full = self._full_at is None or started - self._full_at >= self.FULL_RELOAD_S
         with self.engine.connect() as conn:
-            users = conn.execute(select(*_COLUMNS)).all()
+            db_now = conn.execute(select(func.now())).scalar_one()
+            if full or self._watermark is None:
+                users_query = select(*_COLUMNS)
+                revoked_since = db_now - timedelta(seconds=self.token_ttl_s + self.OVERLAP_S)
+            else:
+                since = self._watermark - timedelta(seconds=self.OVERLAP_S)
+                users_query = select(*_COLUMNS).where(User.updated_at >= since)
+                revoked_since = since
+            users = conn.execute(users_query).all()
             revoked = conn.execute(
-                select(RevokedToken.jti).where(RevokedToken.revoked_at > since)
+                select(RevokedToken.jti).where(RevokedToken.revoked_at >= revoked_since)
             ).scalars().all()
-        self._users = {str(row[1]).lower(): _principal(row) for row in users}
-        self._revoked = frozenset(revoked)
+        fresh = {str(row[1]).lower(): _principal(row) for row in users}
+        if full:
+            self._users = fresh
+            self._revoked = set(revoked)
+            self._full_at = started
+        else:
+            # Readers only ever look single keys up: updating in place is safe.
+            self._users.update(fresh)
+            self._revoked.update(revoked)
         # A reload that started after a local revocation committed has it; keep the newer ones.
         keep_after = started - self.refresh_s
         self._revoked_here = {j: t for j, t in list(self._revoked_here.items()) if t >= keep_after}
+        self._watermark = db_now
         self._loaded_at = started
         self.reloads += 1
 

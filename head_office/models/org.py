@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -62,6 +63,8 @@ class User(TimestampMixin, Base):
         CheckConstraint(
             "role IN ('manager', 'admin', 'customer') OR store_id IS NOT NULL", name="staff_have_store"
         ),
+        # Each head-office process reloads the users changed since its last look every few seconds.
+        Index("ix_users_updated_at", "updated_at"),
     )
 
 

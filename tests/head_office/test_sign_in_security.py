@@ -240,3 +240,24 @@ def test_failed_sign_ins_never_sleep_on_the_request_thread(client, make_user, mo
                 for _ in range(7)]
     assert statuses == [401] * 5 + [429] * 2
     assert slept == []
+
+
+def test_a_change_committed_after_a_refresh_that_missed_it_is_seen_by_the_next(app, make_user, ho_engine):
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from head_office.models import User
+
+    make_user("zed", "zed-password", "manager")
+    client = app.test_client()
+    token = _bearer(client, "zed", "zed-password")
+    assert client.get("/api/v1/users", headers=token).status_code == 200  # first (full) load
+    with Session(ho_engine) as slow:
+        slow.execute(update(User).where(User.username == "zed").values(active=False))
+        # This process refreshes while that transaction is still open: it cannot see it yet.
+        _later(app, 3)
+        assert client.get("/api/v1/users", headers=token).status_code == 200
+        slow.commit()
+    _later(app, 3)  # the next refresh reads only what changed, looking back past its last look
+    assert client.get("/api/v1/users", headers=token).json["code"] == "account_disabled"
+    assert app.extensions["comptoir_auth"].reloads == 3

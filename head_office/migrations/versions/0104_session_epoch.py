@@ -1,5 +1,5 @@
 """users.session_epoch: a password change or a disabled account ends that user's tokens and sessions;
-revoked_tokens.revoked_at indexed
+revoked_tokens.revoked_at and users.updated_at indexed
 
 Revision ID: 0104_session_epoch
 Revises: 0103_shifts
@@ -22,8 +22,10 @@ def upgrade() -> None:
     )
     # Each head-office process reloads the recent revocations every few seconds.
     op.create_index(op.f("ix_revoked_tokens_revoked_at"), "revoked_tokens", ["revoked_at"])
+    op.create_index("ix_users_updated_at", "users", ["updated_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_users_updated_at", table_name="users")
     op.drop_index(op.f("ix_revoked_tokens_revoked_at"), table_name="revoked_tokens")
     op.drop_column("users", "session_epoch")
