@@ -1,8 +1,8 @@
 """users.session_epoch: a password change or a disabled account ends that user's tokens and sessions;
 revoked_tokens.revoked_at and users.updated_at indexed
 
-Revision ID: 0105_session_epoch
-Revises: 0104_store_sync_minutes
+Revision ID: 0107_session_epoch
+Revises: 0106_money_bigint
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0105_session_epoch"
-down_revision = "0104_store_sync_minutes"
+revision = "0107_session_epoch"
+down_revision = "0106_money_bigint"
 branch_labels = None
 depends_on = None
 
