@@ -125,4 +125,5 @@ def set_active(session: Session, username: str, active: bool, actor: str = "syst
 
 
 def list_users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.username)))
+    """Staff users (online shop customers are left out)."""
+    return list(session.scalars(select(User).where(User.role != "customer").order_by(User.username)))

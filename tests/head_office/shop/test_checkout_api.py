@@ -340,3 +340,10 @@ def test_checkout_outcomes_and_step_durations_are_exported(client, customer, sto
     exported = client.get("/metrics").get_data(as_text=True)
     for step in ("reserve_stock", "take_payment", "release_stock", "cancel_order"):
         assert f'comptoir_saga_step_duration_seconds_count{{step="{step}"}}' in exported
+
+
+def test_customers_are_not_listed_with_staff(client, customer, manager_headers):
+    customer(email="shopper@example.com")
+    names = [u["username"] for u in client.get("/api/v1/users", headers=manager_headers).json["items"]]
+    assert "boss" in names
+    assert "shopper@example.com" not in names
