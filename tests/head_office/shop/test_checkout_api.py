@@ -347,3 +347,24 @@ def test_customers_are_not_listed_with_staff(client, customer, manager_headers):
     names = [u["username"] for u in client.get("/api/v1/users", headers=manager_headers).json["items"]]
     assert "boss" in names
     assert "shopper@example.com" not in names
+
+
+def test_conservation_counts_units_shipped_to_customers(client, db_session, customer, stocked, checkout,
+                                                         manager_headers):
+    from sqlalchemy import text
+
+    headers = customer()
+    product = stocked(on_hand=9)
+    client.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 4}, headers=headers)
+    order_id = checkout(headers).json["order_id"]
+    client.post(f"/api/v1/orders/{order_id}/ship", headers=manager_headers)
+    db_session.expire_all()
+    received, on_hand, shipped = db_session.execute(
+        text(
+            "SELECT (SELECT sum(qty) FROM stock_movements WHERE kind = 'supplier_receipt'),"
+            " (SELECT sum(on_hand) FROM central_stock),"
+            " (SELECT -sum(qty) FROM stock_movements WHERE kind = 'online_shipment' AND bucket = 'on_hand')"
+        )
+    ).one()
+    assert (received, on_hand, shipped) == (9, 5, 4)
+    assert received == on_hand + shipped
