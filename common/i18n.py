@@ -54,13 +54,23 @@ class Msg(str):
     params: dict[str, Any]
 
     def __new__(cls, msgid: str, **params: Any) -> Msg:
-        obj = super().__new__(cls, msgid % params if params else msgid)
+        obj = super().__new__(cls, _format(msgid, params))
         obj.msgid = msgid
         obj.params = params
         return obj
 
     def __reduce__(self) -> Any:  # copy and pickle keep the catalog id
         return (_rebuild, (self.msgid, self.params))
+
+
+def _format(text: str, params: dict[str, Any]) -> str:
+    """``text % params``: a literal percent sign is written ``%%`` in a message, as in templates."""
+    if "%" not in text:
+        return text
+    try:
+        return text % params
+    except (KeyError, ValueError, TypeError):
+        return text
 
 
 def _rebuild(msgid: str, params: dict[str, Any]) -> Msg:
@@ -77,8 +87,10 @@ def translate(text: Any, gettext: Callable[[str], str]) -> Any:
     if isinstance(text, Msg):
         params = {k: translate(v, gettext) for k, v in text.params.items()}
         translated = gettext(text.msgid)
+        if "%" not in translated:
+            return translated
         try:
-            return translated % params if params else translated
+            return translated % params
         except (KeyError, ValueError, TypeError):  # a broken translation: never a 500
             return str(text)
     if isinstance(text, str):

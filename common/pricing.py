@@ -31,6 +31,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from .errors import ValidationFailed
+from .i18n import _
 from .limits import (
     DISCOUNT_PERCENT_MAX,
     LINES_MAX,
@@ -81,14 +82,17 @@ def line_discount(
     cents(gross_cents, "gross_cents")
     if discount_percent is not None and discount_cents is not None:
         raise ValidationFailed(
-            "Give a line discount as a percentage or as an amount, not both.",
+            _('Give a line discount as a percentage or as an amount, not both.'),
             errors={where: ["discount_percent and discount_cents are exclusive"]},
         )
     if discount_percent is not None:
         percent = _percent(discount_percent)
         if not percent.is_finite() or percent < 0 or percent > DISCOUNT_PERCENT_MAX:
             raise ValidationFailed(
-                f"A discount percentage is between 0 and {DISCOUNT_PERCENT_MAX}.",
+                _(
+                    'A discount percentage is between 0 and %(discount_percent_max)s.',
+                    discount_percent_max=DISCOUNT_PERCENT_MAX,
+                ),
                 code="invalid_discount",
                 errors={where: [f"discount_percent must be between 0 and {DISCOUNT_PERCENT_MAX}"]},
             )
@@ -98,8 +102,11 @@ def line_discount(
     cents(discount_cents, "discount_cents")
     if discount_cents < 0 or discount_cents > gross_cents:
         raise ValidationFailed(
-            f"A discount of {format_cents(discount_cents)} is more than the line"
-            f" ({format_cents(gross_cents)}).",
+            _(
+                'A discount of %(v1)s is more than the line (%(v3)s).',
+                v1=format_cents(discount_cents),
+                v3=format_cents(gross_cents),
+            ),
             code="invalid_discount",
             errors={where: ["discount_cents must be between 0 and the line amount"]},
         )
@@ -254,7 +261,7 @@ def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int
     payments = list(payments)
     if len(payments) > PAYMENTS_MAX:
         raise ValidationFailed(
-            f"A sale takes at most {PAYMENTS_MAX} payments.",
+            _('A sale takes at most %(payments_max)s payments.', payments_max=PAYMENTS_MAX),
             errors={"payments": [f"at most {PAYMENTS_MAX} payments"]},
         )
     card = cash = 0
@@ -266,13 +273,16 @@ def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int
             place, message = problem
             if place == "tender":
                 raise ValidationFailed(
-                    f"Unknown tender {tender!r}: use cash or card.",
+                    _('Unknown tender %(tender)s: use cash or card.', tender=repr(tender)),
                     code="unknown_tender",
                     errors={f"payments.{index}.tender": [message]},
                 )
             raise ValidationFailed(
-                f"A payment is between {format_cents(PAYMENT_MIN_CENTS)} and"
-                f" {format_cents(PAYMENT_MAX_CENTS)}.",
+                _(
+                    'A payment is between %(v1)s and %(v3)s.',
+                    v1=format_cents(PAYMENT_MIN_CENTS),
+                    v3=format_cents(PAYMENT_MAX_CENTS),
+                ),
                 code="invalid_amount",
                 errors={f"payments.{index}.amount_cents": [message]},
             )
@@ -282,16 +292,24 @@ def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int
             cash += amount
     if card > total_cents:
         raise ValidationFailed(
-            f"Card payments ({format_cents(card)}) are more than the amount due"
-            f" ({format_cents(total_cents)}); only cash can give change.",
+            _(
+                'Card payments (%(v1)s) are more than the amount due (%(v3)s); only cash can '
+                'give change.',
+                v1=format_cents(card),
+                v3=format_cents(total_cents),
+            ),
             code="card_exceeds_total",
             errors={"payments": ["card total exceeds the sale total"]},
         )
     paid = card + cash
     if paid < total_cents:
         raise ValidationFailed(
-            f"Payments ({format_cents(paid)}) do not cover the total ({format_cents(total_cents)}):"
-            f" {format_cents(total_cents - paid)} missing.",
+            _(
+                'Payments (%(v1)s) do not cover the total (%(v3)s): %(v5)s missing.',
+                v1=format_cents(paid),
+                v3=format_cents(total_cents),
+                v5=format_cents(total_cents - paid),
+            ),
             code="insufficient_payment",
             errors={"payments": ["payments do not cover the total"]},
         )
@@ -319,7 +337,7 @@ def settle_cash(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tupl
     card = sum(int(p.get("amount_cents") or 0) for p in payments if p.get("tender") == "card")
     has_cash = any(p.get("tender") == "cash" for p in payments)
     try:
-        paid, _ = settle(total_cents, payments)
+        paid, _change = settle(total_cents, payments)
     except ValidationFailed as exc:
         if exc.code != "insufficient_payment" or not has_cash:
             raise
@@ -328,8 +346,12 @@ def settle_cash(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tupl
     due = total_cents + rounding
     if paid < due:
         raise ValidationFailed(
-            f"Payments ({format_cents(paid)}) do not cover the total ({format_cents(due)}):"
-            f" {format_cents(due - paid)} missing.",
+            _(
+                'Payments (%(v1)s) do not cover the total (%(v3)s): %(v5)s missing.',
+                v1=format_cents(paid),
+                v3=format_cents(due),
+                v5=format_cents(due - paid),
+            ),
             code="insufficient_payment",
             errors={"payments": ["payments do not cover the total"]},
         )

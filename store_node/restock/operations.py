@@ -15,6 +15,7 @@ import sqlite_utils
 
 from common.clock import isoformat_z, utcnow
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.i18n import _
 from common.ids import new_id
 from common.limits import RESTOCK_QTY_MAX
 
@@ -53,7 +54,10 @@ def create_request(
     sku = (sku or "").strip()
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_REQUEST_QTY:
         raise ValidationFailed(
-            f"Ask for between 1 and {MAX_REQUEST_QTY:,} units.",
+            _(
+                'Ask for between 1 and %(max_request_qty)s units.',
+                max_request_qty=format(MAX_REQUEST_QTY, ','),
+            ),
             code="invalid_quantity",
             errors={"qty": [f"must be between 1 and {MAX_REQUEST_QTY}"]},
         )
@@ -63,7 +67,8 @@ def create_request(
         product = stock_of(db, sku)
         if not product["active"]:
             raise ValidationFailed(
-                f"{product['name']} ({sku}) is no longer sold.", code="product_inactive",
+                _('%(name)s (%(sku)s) is no longer sold.', name=product['name'], sku=sku),
+                code="product_inactive",
                 errors={"sku": ["inactive product"]},
             )
         conn.execute(
@@ -90,7 +95,8 @@ def get_request(db: sqlite_utils.Database, request_id: str) -> dict[str, Any]:
         (request_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"No restock request {request_id!r}.", code="request_not_found")
+        raise NotFound(_('No restock request %(request_id)s.', request_id=repr(request_id)),
+                       code="request_not_found")
     return _row(row[:-1], row[-1])
 
 
@@ -116,7 +122,10 @@ def receive(
     """Confirm what arrived of a shipped request: stock goes up by that quantity."""
     if not isinstance(qty, int) or isinstance(qty, bool) or not 0 <= qty <= MAX_REQUEST_QTY:
         raise ValidationFailed(
-            f"The quantity received is between 0 and {MAX_REQUEST_QTY:,}.",
+            _(
+                'The quantity received is between 0 and %(max_request_qty)s.',
+                max_request_qty=format(MAX_REQUEST_QTY, ','),
+            ),
             code="invalid_quantity",
             errors={"qty": [f"must be between 0 and {MAX_REQUEST_QTY}"]},
         )
@@ -125,8 +134,10 @@ def receive(
         request = get_request(db, request_id)
         if request["status"] != "shipped":
             raise Conflict(
-                f"This request is {request['status']}: it can be received once head office"
-                " has shipped it.",
+                _(
+                    'This request is %(status)s: it can be received once head office has shipped it.',
+                    status=request['status'],
+                ),
                 code="not_shipped",
                 errors={"status": [request["status"]]},
             )
@@ -136,7 +147,7 @@ def receive(
             (qty, by.username, now, now, request_id),
         ).rowcount
         if changed != 1:  # pragma: no cover - guarded by the write lock
-            raise Conflict("This request was received meanwhile.", code="not_shipped")
+            raise Conflict(_('This request was received meanwhile.'), code="not_shipped")
         if qty:
             move_stock(conn, request["sku"], qty, "receipt", request_id, by.username, now)
         outbox.append(

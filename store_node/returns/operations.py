@@ -52,11 +52,11 @@ def _find_sale_row(conn: Any, sale_id: str | None, receipt_number: str | None) -
         ref = receipt_number
     else:
         raise ValidationFailed(
-            "Name the sale to return from: its receipt number or its id.",
+            _('Name the sale to return from: its receipt number or its id.'),
             errors={"receipt_number": ["sale_id or receipt_number is required"]},
         )
     if row is None:
-        raise NotFound(f"No sale {ref!r} at this store.", code="sale_not_found")
+        raise NotFound(_('No sale %(ref)s at this store.', ref=repr(ref)), code="sale_not_found")
     return row
 
 
@@ -70,7 +70,11 @@ def _allocate_lines(
         qty = item.get("qty")
         if not isinstance(qty, int) or isinstance(qty, bool) or qty < QTY_MIN:
             raise ValidationFailed(
-                f"Line {index + 1}: the quantity to return must be at least {QTY_MIN}.",
+                _(
+                    'Line %(v1)s: the quantity to return must be at least %(qty_min)s.',
+                    v1=index + 1,
+                    qty_min=QTY_MIN,
+                ),
                 code="invalid_quantity",
                 errors={f"lines.{index}.qty": [f"must be at least {QTY_MIN}"]},
             )
@@ -89,7 +93,7 @@ def _allocate_lines(
             candidates = [line for line in sale_lines if line["sku"] == sku]
             if not candidates:
                 raise ValidationFailed(
-                    f"{sku} is not on sale {receipt}.",
+                    _('%(sku)s is not on sale %(receipt)s.', sku=sku, receipt=receipt),
                     code="not_on_sale",
                     errors={f"lines.{index}.sku": ["not sold on this sale"]},
                 )
@@ -99,8 +103,17 @@ def _allocate_lines(
             already = sum(c["returned"] for c in candidates)
             name = candidates[0]["name"]
             raise ValidationFailed(
-                f"Only {left} of {name} ({candidates[0]['sku']}) can still be returned on"
-                f" {receipt}: {sold} sold, {already} already returned, {qty} asked.",
+                _(
+                    'Only %(left)s of %(name)s (%(sku)s) can still be returned on %(receipt)s: '
+                    '%(sold)s sold, %(already)s already returned, %(qty)s asked.',
+                    left=left,
+                    name=name,
+                    sku=candidates[0]['sku'],
+                    receipt=receipt,
+                    sold=sold,
+                    already=already,
+                    qty=qty,
+                ),
                 code="over_return",
                 errors={f"lines.{index}.qty": [f"at most {left}"]},
             )
@@ -140,7 +153,7 @@ def record_return(
             errors={"reason": [f"1 to {TEXT_MAX} printable characters"]},
         )
     if not lines:
-        raise ValidationFailed("Choose at least one line to return.", errors={"lines": ["empty"]})
+        raise ValidationFailed(_('Choose at least one line to return.'), errors={"lines": ["empty"]})
     now = utcnow()
     occurred_at = isoformat_z(now)
     day = business_date(now, settings.timezone).isoformat()
@@ -278,7 +291,7 @@ def find_return(db: sqlite_utils.Database, return_id: str) -> dict[str, Any]:
         (return_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"No return {return_id!r}.", code="return_not_found")
+        raise NotFound(_('No return %(return_id)s.', return_id=repr(return_id)), code="return_not_found")
     keys = ("id", "sale_id", "receipt_number", "cashier", "occurred_at", "business_date",
             "subtotal_cents", "tax_cents", "taxes", "refund_cents", "register", "shift_id", "reason")
     result = dict(zip(keys, row, strict=True))

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from common.clock import business_date, isoformat_z, utcnow
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from common.i18n import _
 from common.ids import new_id
 from common.limits import LINES_MAX, QTY_MAX, QTY_MIN
 from common.pricing import (
@@ -59,13 +60,18 @@ def check_line_shape(index: int, line: Mapping[str, Any]) -> None:
     where = f"lines.{index}.qty"
     if not isinstance(qty, int) or isinstance(qty, bool) or qty < QTY_MIN:
         raise ValidationFailed(
-            f"Line {index + 1}: the quantity must be at least {QTY_MIN}.",
+            _('Line %(v1)s: the quantity must be at least %(qty_min)s.', v1=index + 1, qty_min=QTY_MIN),
             code="invalid_quantity",
             errors={where: [f"must be a whole number of at least {QTY_MIN}"]},
         )
     if qty > QTY_MAX:
         raise ValidationFailed(
-            f"Line {index + 1}: {qty} units is more than the {QTY_MAX:,} allowed on a line.",
+            _(
+                'Line %(v1)s: %(qty)s units is more than the %(qty_max)s allowed on a line.',
+                v1=index + 1,
+                qty=qty,
+                qty_max=format(QTY_MAX, ','),
+            ),
             code="invalid_quantity",
             errors={where: [f"must be at most {QTY_MAX}"]},
         )
@@ -89,13 +95,13 @@ def product_problem(index: int, sku: str, product: Any) -> ValidationFailed | No
     """Why the product of a line cannot be sold (unknown, inactive), or None."""
     if product is None:
         return ValidationFailed(
-            f"Unknown product {sku!r}.",
+            _('Unknown product %(sku)s.', sku=repr(sku)),
             code="unknown_product",
             errors={f"lines.{index}.sku": [f"no product {sku}"]},
         )
     if not product[4]:
         return ValidationFailed(
-            f"{product[1]} ({sku}) is no longer sold.",
+            _('%(v0)s (%(sku)s) is no longer sold.', v0=product[1], sku=sku),
             code="product_inactive",
             errors={f"lines.{index}.sku": ["inactive product"]},
         )
@@ -130,10 +136,14 @@ def price_lines(
     Refuses unknown and inactive products, bad quantities and discounts.
     """
     if not lines:
-        raise ValidationFailed("A sale needs at least one line.", errors={"lines": ["empty"]})
+        raise ValidationFailed(_('A sale needs at least one line.'), errors={"lines": ["empty"]})
     if len(lines) > LINES_MAX:
         raise ValidationFailed(
-            f"A sale has at most {LINES_MAX} lines ({len(lines)} given).",
+            _(
+                'A sale has at most %(lines_max)s lines (%(v3)s given).',
+                lines_max=LINES_MAX,
+                v3=len(lines),
+            ),
             code="too_many_lines",
             errors={"lines": [f"at most {LINES_MAX} lines"]},
         )
@@ -167,9 +177,15 @@ def check_stock(lines: list[PricedLine], on_hand: dict[str, int], allow_oversell
         return True
     sku, qty = next(iter(short.items()))
     left = max(on_hand.get(sku, 0), 0)
-    left_text = "none left" if left == 0 else f"only {left} left"
+    left_text = _("none left") if left == 0 else _("only %(left)s left", left=left)
     raise Conflict(
-        f"Not enough {names[sku]} ({sku}) in stock: {left_text}, {qty} asked.",
+        _(
+            'Not enough %(v1)s (%(sku)s) in stock: %(left_text)s, %(qty)s asked.',
+            v1=names[sku],
+            sku=sku,
+            left_text=left_text,
+            qty=qty,
+        ),
         code="insufficient_stock",
         errors={
             s: {"name": names[s], "available": max(on_hand.get(s, 0), 0), "asked": q}
@@ -207,8 +223,12 @@ def record_sale(
         over_limit = needs_approval(cashier, sale, rules.cashier_discount_limit)
         if over_limit and approver is None:
             raise Forbidden(
-                f"A discount over {rules.cashier_discount_limit}% (line"
-                f" {', '.join(map(str, over_limit))}) needs a store manager's approval.",
+                _(
+                    'A discount over %(cashier_discount_limit)s%% (line %(v3)s) needs a store '
+                    "manager's approval.",
+                    cashier_discount_limit=rules.cashier_discount_limit,
+                    v3=', '.join(map(str, over_limit)),
+                ),
                 code="approval_required",
                 errors={"lines": {str(n - 1): ["discount needs approval"] for n in over_limit}},
             )
@@ -331,7 +351,7 @@ def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
         (ref, ref.upper()),
     ).fetchone()
     if row is None:
-        raise NotFound(f"No sale {ref!r} at this store.", code="sale_not_found")
+        raise NotFound(_('No sale %(ref)s at this store.', ref=repr(ref)), code="sale_not_found")
     taxes = json.loads(row[10])
     sale: dict[str, Any] = {
         "id": row[0], "receipt_number": row[1], "store_id": row[2], "cashier": row[3],

@@ -14,6 +14,7 @@ import sqlite_utils
 
 from common.clock import isoformat_z, parse_instant, utcnow
 from common.errors import NotFound, ValidationFailed
+from common.i18n import _
 
 from .. import outbox
 from ..auth.operations import Staff
@@ -63,7 +64,8 @@ def stock_of(db: sqlite_utils.Database, sku: str) -> dict[str, Any]:
         (sku,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"Unknown product {sku!r}.", code="unknown_product", errors={"sku": [sku]})
+        raise NotFound(_('Unknown product %(sku)s.', sku=repr(sku)), code="unknown_product",
+                       errors={"sku": [sku]})
     return {
         "sku": row[0], "name": row[1], "on_hand": row[2], "reorder_point": row[3],
         "max_stock": row[4], "active": bool(row[5]), "suggested_qty": max(row[4] - row[2], 0),
@@ -76,7 +78,7 @@ def count(
     """Record a physical count: the balance becomes what was counted."""
     if counted < 0 or counted > MAX_STOCK_QTY:
         raise ValidationFailed(
-            "A count is between 0 and 1,000,000.", errors={"counted": ["out of range"]}
+            _('A count is between 0 and 1,000,000.'), errors={"counted": ["out of range"]}
         )
     occurred_at = isoformat_z(utcnow())
     with immediate(db) as conn:
@@ -103,12 +105,12 @@ def adjust(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(
-            "Say why the stock is adjusted (damaged, stolen, found...).",
+            _('Say why the stock is adjusted (damaged, stolen, found...).'),
             errors={"reason": ["required"]},
         )
     if delta == 0 or abs(delta) > MAX_STOCK_QTY:
         raise ValidationFailed(
-            "An adjustment changes the stock by a non-zero amount.",
+            _('An adjustment changes the stock by a non-zero amount.'),
             errors={"delta": ["must be non-zero and at most 1,000,000 either way"]},
         )
     occurred_at = isoformat_z(utcnow())
@@ -116,8 +118,15 @@ def adjust(
         current = stock_of(db, sku)
         if current["on_hand"] + delta < 0:
             raise ValidationFailed(
-                f"{current['name']} ({sku}) has {current['on_hand']} on hand: removing"
-                f" {-delta} would leave {current['on_hand'] + delta}. Count it instead.",
+                _(
+                    '%(name)s (%(sku)s) has %(on_hand)s on hand: removing %(v6)s would leave %(v8)s. '
+                    'Count it instead.',
+                    name=current['name'],
+                    sku=sku,
+                    on_hand=current['on_hand'],
+                    v6=-delta,
+                    v8=current['on_hand'] + delta,
+                ),
                 code="negative_stock",
                 errors={"delta": ["would make the stock negative"]},
             )

@@ -17,6 +17,7 @@ import sqlite_utils
 
 from common.clock import isoformat_z, utcnow
 from common.errors import ValidationFailed
+from common.i18n import _
 from common.limits import DISCOUNT_PERCENT_MAX, LINES_MAX, QTY_MAX, parse_ascii_int
 from common.money import parse_amount
 from common.pricing import PricedLine, PricedSale, line_gross, price_sale, short_stock
@@ -69,13 +70,14 @@ def add(cart: Cart, sku: str, qty: int = 1) -> None:
             line["qty"] = min(line["qty"] + qty, QTY_MAX)
             return
     if len(cart.lines) >= LINES_MAX:
-        raise ValidationFailed(f"A sale has at most {LINES_MAX} lines.", code="too_many_lines")
+        raise ValidationFailed(_('A sale has at most %(lines_max)s lines.', lines_max=LINES_MAX),
+                               code="too_many_lines")
     cart.lines.append({"sku": sku, "qty": qty})
 
 
 def line_at(cart: Cart, index: int) -> dict[str, Any]:
     if not 0 <= index < len(cart.lines):
-        raise ValidationFailed("That line is no longer in the cart.", code="no_such_line")
+        raise ValidationFailed(_('That line is no longer in the cart.'), code="no_such_line")
     return cart.lines[index]
 
 
@@ -83,10 +85,11 @@ def set_qty(cart: Cart, index: int, text: str) -> None:
     line = line_at(cart, index)
     qty = parse_ascii_int(str(text))
     if qty is None:
-        raise ValidationFailed("Type a whole number of units.", code="invalid_quantity")
+        raise ValidationFailed(_('Type a whole number of units.'), code="invalid_quantity")
     if qty < 0 or qty > QTY_MAX:
         raise ValidationFailed(
-            f"A line holds between 1 and {QTY_MAX:,} units.", code="invalid_quantity"
+            _('A line holds between 1 and %(qty_max)s units.', qty_max=format(QTY_MAX, ',')),
+            code="invalid_quantity"
         )
     if qty == 0:
         cart.lines.pop(index)
@@ -123,7 +126,7 @@ def set_discount(cart: Cart, index: int, text: str) -> None:
             line["discount_cents"] = cents
     except (ValueError, InvalidOperation) as exc:
         raise ValidationFailed(
-            "Type a discount as a percentage (15%) or an amount (2.50).", code="invalid_discount"
+            _('Type a discount as a percentage (15%%) or an amount (2.50).'), code="invalid_discount"
         ) from exc
 
 

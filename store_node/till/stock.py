@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 
 from common.errors import ComptoirError, ValidationFailed
+from common.i18n import _
 from common.limits import STOCK_LEVEL_MAX, parse_ascii_int
 
 from ..catalog.queries import find
@@ -23,8 +24,8 @@ def _int(field: str, label: str) -> int:
     number = parse_ascii_int(text, minimum=-STOCK_LEVEL_MAX, maximum=STOCK_LEVEL_MAX)
     if number is None:
         raise ValidationFailed(
-            f"The {label} must be a whole number from -{STOCK_LEVEL_MAX:,} to {STOCK_LEVEL_MAX:,}"
-            f" (got “{text[:40]}”)."
+            _("The %(label)s must be a whole number from -%(max)s to %(max)s (got “%(text)s”).",
+              label=label, max=format(STOCK_LEVEL_MAX, ","), text=text[:40])
         )
     return number
 
@@ -55,7 +56,7 @@ def adjust() -> Any:
     if request.method == "POST":
         try:
             if product is None:
-                raise ValidationFailed(f"No product {sku!r}.")
+                raise ValidationFailed(_('No product %(sku)s.', sku=repr(sku)))
             kind = request.form.get("kind", "count")
             if kind == "count":
                 result = stock_ops.count(get_db(), store_settings(), current_staff(),
@@ -97,7 +98,7 @@ def restock_create() -> Any:
     try:
         product = find(get_db(), sku)
         if product is None:
-            raise ValidationFailed(f"No product with SKU or barcode “{sku}”.")
+            raise ValidationFailed(_('No product with SKU or barcode “%(sku)s”.', sku=sku))
         created = restock.create_request(get_db(), store_settings(), current_staff(),
                                          product["sku"], _int("qty", "quantity"))
     except ComptoirError as exc:

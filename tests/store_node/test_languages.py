@@ -56,3 +56,19 @@ def test_a_cashiers_language_is_saved_with_the_user_and_followed_everywhere(clie
     assert "Panier" in page  # the saved choice wins over the browser
     client.post("/language", data={"csrf_token": token, "language": "klingon"})
     assert store.scalar("SELECT language FROM users WHERE username = 'cashier3'") == "fr"
+
+
+def test_domain_errors_speak_the_callers_language(cashier, store) -> None:
+    body = {"lines": [{"sku": "NOPE", "qty": 1}], "payments": [{"tender": "cash", "amount_cents": 100}]}
+    french = cashier.client.post("/api/v1/sales", json=body,
+                                 headers={**cashier.headers, "Accept-Language": "fr-CA"})
+    english = cashier.client.post("/api/v1/sales", json=body,
+                                  headers={**cashier.headers, "Accept-Language": "en"})
+    assert french.json["code"] == english.json["code"] == "unknown_product"
+    assert french.json["message"] == "Produit 'NOPE' inconnu."
+    assert english.json["message"] == "Unknown product 'NOPE'."
+    store.add_product("T-ONE", 500, on_hand=1)
+    short = cashier.client.post("/api/v1/sales", headers={**cashier.headers, "Accept-Language": "fr"},
+                                json={"lines": [{"sku": "T-ONE", "qty": 3}]})
+    assert short.status_code == 409
+    assert short.json["message"] == "Pas assez de Test T-ONE (T-ONE) en stock : seulement 1, 3 demandés."
