@@ -86,7 +86,7 @@ def test_manager_sees_dashboard_downloads_report_csv_and_approves_part_then_ship
         assert "$31.87" in s2.inner_text()  # 2 x 12.99 + 5.89
         assert "$23.56" in page.locator('#report-table tr[data-store="3"]').inner_text()
         with page.expect_download() as info:
-            page.get_by_role("link", name="Download CSV").click()
+            page.get_by_role("link", name="Download CSV", exact=True).click()
         download = info.value
         assert download.suggested_filename == "sales_2026-03-01_2026-03-07.csv"
         rows_csv = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
