@@ -58,6 +58,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
                  "(a user's saved choice, then the browser's Accept-Language, come first)."),
     "LOG_FORMAT": ("json", "Log lines on stderr: `json` (one object a line) or `text` (readable)."),
     "LOG_LEVEL": ("INFO", "Least severe log level written (DEBUG, INFO, WARNING, ERROR)."),
+    "METRICS_TOKEN": (None, "When set, `/metrics` needs `Authorization: Bearer <token>` (else 401)."),
+    "PUBLIC_API_DOCS": (False, "`/api/docs` and `/api/openapi.json` open to anyone (the demo sets it); "
+                               "otherwise for signed-in users (session or bearer token)."),
 }
 
 SECRET_WORDS = ("SECRET", "TOKEN", "PASSWORD")

@@ -77,6 +77,7 @@ class Demo:
         self.env = dict(os.environ)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         self.env.setdefault("COMPTOIR_LANGUAGE", "fr")  # the demo chain's stores are in Quebec
+        self.env.setdefault("COMPTOIR_PUBLIC_API_DOCS", "true")  # the demo shows its API to anyone
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -1,12 +1,17 @@
 """Domain errors: each carries an HTTP status and a stable ``code``.
 
-One handler per service turns them into ``{code, status, message, errors}``
-for API callers and a readable page for people.
+One handler (``common.web.errors``, shared by both services) turns them into
+``{code, status, message, errors}`` for API callers and a readable page for
+people. The codes are DESIGN.md's: both services answer the same fault with
+the same status and code. ``field_errors`` and ``summary`` are the one
+formatter of marshmallow's nested messages.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from .i18n import _
 
 # The stable ``code`` of an HTTP error that carries no code of its own.
 HTTP_CODES = {
@@ -18,7 +23,7 @@ HTTP_CODES = {
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
-    422: "validation_failed",
+    422: "validation_error",
     429: "too_many_requests",
     500: "internal_error",
     503: "unavailable",
@@ -63,7 +68,7 @@ class BadRequest(ComptoirError):
 
 class ValidationFailed(ComptoirError):
     status = 422
-    code = "validation_failed"
+    code = "validation_error"
 
 
 class Unauthorized(ComptoirError):
@@ -101,3 +106,48 @@ class TooManyAttempts(ComptoirError):
 class ServiceUnavailable(ComptoirError):
     status = 503
     code = "unavailable"
+
+
+# Where webargs files a message: {"json": {...}, "query": {...}} -> the fields.
+_LOCATIONS = frozenset({"json", "query", "querystring", "form", "files", "view_args", "headers"})
+
+
+def field_errors(messages: Any) -> Any:
+    """marshmallow/webargs messages keyed by field (the location level merged away)."""
+    if isinstance(messages, dict) and messages and set(messages) <= _LOCATIONS:
+        merged: dict[str, Any] = {}
+        for location, value in messages.items():
+            if isinstance(value, dict):
+                merged.update(value)
+            else:
+                merged[location] = value
+        return merged
+    return messages
+
+
+def summary(errors: Any, limit: int = 5) -> str:
+    """A readable one-liner naming the fields at fault: ``"lines.0.qty: Too big.; sku: Required."``."""
+    parts: list[str] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, list):
+            texts = [str(v) for v in value if isinstance(v, str)]
+            if texts:
+                parts.append(f"{prefix}: {' '.join(texts)}" if prefix else " ".join(texts))
+            for index, sub in enumerate(value):
+                if not isinstance(sub, str):
+                    walk(f"{prefix}.{index}" if prefix else str(index), sub)
+        elif value is not None:
+            parts.append(f"{prefix}: {value}" if prefix else str(value))
+
+    walk("", errors)
+    return "; ".join(parts[:limit])
+
+
+def invalid_input_message(errors: Any) -> str:
+    """The message of a 422: "Invalid input: <fields at fault>" (a ``common.i18n`` message)."""
+    detail = summary(errors)
+    return _("Invalid input: %(fields)s", fields=detail) if detail else _("Invalid input.")

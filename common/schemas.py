@@ -1,4 +1,6 @@
-"""marshmallow schemas both services share (no Flask): a product and an error on the wire."""
+"""marshmallow schemas and fields both services share (no Flask): a product and an error on the wire,
+and the strict fields every query and body takes its numbers and ids through.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +9,65 @@ from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate
+
+from . import limits
+from .errors import NotFound
+from .i18n import _
+
+
+class AsciiInteger(fields.Integer):
+    """An integer written in ASCII digits (``"²"``, ``"٣"`` and ``"1e3"`` are refused), within bounds.
+
+    Bounds default to an INTEGER column (``limits.INT32_MAX``); out of range is a 422.
+    """
+
+    def __init__(self, *, minimum: int = -limits.INT32_MAX - 1, maximum: int = limits.INT32_MAX,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("strict", True)  # 3.5 is not an integer
+        super().__init__(**kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        self.metadata.setdefault("minimum", minimum)
+        self.metadata.setdefault("maximum", maximum)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise ValidationError("Not a valid integer.")
+        if isinstance(value, str):
+            number = limits.parse_ascii_int(value, minimum=-limits.INT64_MAX, maximum=limits.INT64_MAX)
+            if number is None or value.strip() != value:
+                raise ValidationError("Not a valid integer (ASCII digits).")
+            value = number
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result is None:
+            raise ValidationError("Not a valid integer.")
+        if not self.minimum <= result <= self.maximum:
+            self._out_of_range(result)
+        return int(result)
+
+    def _out_of_range(self, value: int) -> None:
+        raise ValidationError(f"Must be between {self.minimum} and {self.maximum}.")
+
+
+class Id(AsciiInteger):
+    """The id of a row (a store, a user, a request): 1 to ``limits.INT32_MAX``.
+
+    An id beyond its column's range names nothing: 404 ``not_found`` (DESIGN.md "Limits"), not 422.
+    """
+
+    def __init__(self, *, maximum: int = limits.INT32_MAX, **kwargs: Any) -> None:
+        super().__init__(minimum=1, maximum=maximum, **kwargs)
+
+    def _out_of_range(self, value: int) -> None:
+        raise NotFound(_("No %(name)s %(value)s.", name=self.name or "row", value=value),
+                       errors={self.name or "id": ["No such id."]})
+
+
+class PageArgs(Schema):
+    """``?page=&page_size=``: pages 1 to ``limits.PAGE_MAX``, sizes 1 to ``limits.PAGE_SIZE_MAX``."""
+
+    page = AsciiInteger(load_default=1, minimum=1, maximum=limits.PAGE_MAX)
+    page_size = AsciiInteger(load_default=50, minimum=1, maximum=limits.PAGE_SIZE_MAX)
 
 
 class ProductSchema(Schema):
@@ -67,3 +127,7 @@ def error_responses(blueprint: Any, *statuses: int) -> Callable[[Any], Any]:
         return view
 
     return decorator
+
+
+__all__ = ["AsciiInteger", "ErrorSchema", "Id", "PageArgs", "ProductSchema", "error_responses",
+           "numeric_limits_as_numbers", "validate"]

@@ -5,39 +5,26 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, jsonify
 from flask_smorest import Api
 
-from common import config as config_module
-from common import logs
 from common.clock import parse_instant, utcnow
-from common.metrics import instrument, render
-from common.proxies import trust_proxies
-from common.schemas import ErrorSchema, numeric_limits_as_numbers
+from common.errors import Unauthorized
 from common.tokens import HEAD_OFFICE, TokenSigner
-from common.web import i18n
+from common.web import create_service_app
 
-from . import errors, monitoring
+from . import monitoring
 from .auth.cache import AuthCache
-from .auth.guard import csrf_token, page_language, page_user
+from .auth.guard import api_user, page_language, page_user
 from .db import make_engine, make_session_factory
 from .web import close_db
 
 log = logging.getLogger(__name__)
 
-VENDOR_DIR = Path(__file__).resolve().parent.parent / "common" / "static" / "vendor"
-
 API_DEFAULTS: dict[str, Any] = {
     "API_TITLE": "Comptoir head office",
-    "API_VERSION": "v1",
-    "OPENAPI_VERSION": "3.0.3",
-    "OPENAPI_URL_PREFIX": "/api",
-    "OPENAPI_JSON_PATH": "openapi.json",
-    "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "/vendor/swagger-ui/",
     "API_SPEC_OPTIONS": {
         "components": {
             "securitySchemes": {
@@ -55,15 +42,28 @@ API_DEFAULTS: dict[str, Any] = {
         },
         "security": [{"bearer": []}],
     },
+    "SESSION_COOKIE_NAME": "comptoir_ho_session",
 }
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the head-office app: defaults, then the environment (or the test dict)."""
-    app = Flask(__name__)
-    app.config.update(API_DEFAULTS)
-    settings = config_module.load(overrides=config)
-    app.config.update(settings)
+    return create_service_app(
+        __name__,
+        service="head_office",
+        defaults=API_DEFAULTS,
+        config=config,
+        environ_with_overrides=True,
+        init_extensions=_init_extensions,
+        register_blueprints=_register_blueprints,
+        page_template="errors/error.html",
+        metric_label=lambda request: request.endpoint or "unmatched",
+        signed_in=_signed_in,
+        user_language=page_language,
+    )
+
+
+def _init_extensions(app: Flask) -> None:
     if not app.config.get("DATABASE_URL"):
         raise RuntimeError(
             "COMPTOIR_DATABASE_URL is not set: head office needs a PostgreSQL URL "
@@ -72,14 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         log.warning("COMPTOIR_SECRET_KEY is not set: using a random key (sessions end at restart)")
         app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
-    app.config.update(
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=bool(app.config.get("SESSION_COOKIE_SECURE")),
-        SESSION_COOKIE_NAME="comptoir_ho_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(app.config["TOKEN_TTL_HOURS"])),
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
-    )
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["TOKEN_TTL_HOURS"]))
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["comptoir_engine"] = engine
@@ -89,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.extensions["comptoir_replica_sessions"] = make_session_factory(replica)
     app.extensions["comptoir_metrics"] = monitoring.registry_for(engine)
     monitoring.watch_pool(engine)
+    monitoring.init_app(app)
     app.extensions["comptoir_sessions"] = make_session_factory(engine)
     token_ttl_s = int(float(app.config["TOKEN_TTL_HOURS"]) * 3600)
     app.extensions["comptoir_signer"] = TokenSigner(app.config["SECRET_KEY"], token_ttl_s, HEAD_OFFICE)
@@ -97,24 +91,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.teardown_appcontext(close_db)
 
-    i18n.init_app(app, page_language)
-    api = Api()
-    api.ERROR_SCHEMA = ErrorSchema  # flask-smorest's own swaps the types of code and status
-    api.init_app(app)
-    api.ma_plugin.converter.add_attribute_function(numeric_limits_as_numbers)
-    errors.register(app)
-    _register_blueprints(app, api)
-    _register_service_routes(app)
-
     app.jinja_env.filters["ago"] = time_ago
-    app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"current_user": page_user()})
 
-    app.wsgi_app = instrument(app.wsgi_app, "head_office", _endpoint_of(app))  # type: ignore[method-assign]
-    monitoring.init_app(app)
-    app.wsgi_app = logs.access_log(app.wsgi_app, "head_office")  # type: ignore[method-assign]
-    trust_proxies(app)  # X-Forwarded-For from COMPTOIR_TRUSTED_PROXIES only
-    return app
+
+def _signed_in() -> bool:
+    """A signed-in console user, or a valid bearer token (who may read the API docs)."""
+    if page_user() is not None:
+        return True
+    try:
+        api_user()
+    except Unauthorized:
+        return False
+    return True
 
 
 def time_ago(instant: str | None) -> str:
@@ -167,6 +156,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     app.register_blueprint(shop_pages_bp)
     app.register_blueprint(shop_console_bp)
     app.register_blueprint(console_bp)
+    _register_service_routes(app)
 
 
 def _register_service_routes(app: Flask) -> None:
@@ -181,32 +171,3 @@ def _register_service_routes(app: Flask) -> None:
             log.warning("health check: database unreachable", exc_info=True)
             return jsonify({"status": "unavailable", "database": "unreachable"}), 503
         return jsonify({"status": "ok"})
-
-    @app.get("/metrics")
-    def metrics():
-        body, content_type = render(app.extensions["comptoir_metrics"])
-        return app.response_class(body, content_type=content_type)
-
-    @app.get("/vendor/<path:filename>")
-    def vendor(filename: str):
-        return send_from_directory(VENDOR_DIR, filename, max_age=86400)
-
-
-def _endpoint_of(app: Flask):
-    adapter_cache: dict[str, str] = {}
-
-    def endpoint_of(environ: dict[str, Any]) -> str:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        key = method + " " + path
-        if key in adapter_cache:
-            return adapter_cache[key]
-        try:
-            endpoint, _ = app.url_map.bind("localhost").match(path, method=method)
-        except Exception:  # noqa: BLE001 - 404/405: one series for all of them
-            return "unmatched"
-        if len(adapter_cache) < 10_000 and "<" not in path:
-            adapter_cache[key] = endpoint
-        return endpoint
-
-    return endpoint_of

@@ -1,4 +1,4 @@
-"""Request plumbing shared by the head-office blueprints: the DB session, JSON or page."""
+"""Request plumbing shared by the head-office blueprints: the DB session, the client address."""
 
 from __future__ import annotations
 
@@ -70,14 +70,6 @@ def close_db(_exc: BaseException | None = None) -> None:
     conn = g.pop("read_db", None)
     if conn is not None:
         conn.close()
-
-
-def wants_json() -> bool:
-    """API callers get JSON; people in a browser get a page."""
-    if request.path.startswith(("/api/", "/sync/")) or request.path in ("/healthz", "/metrics"):
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
 
 
 def client_address() -> str:

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask
 from flask_smorest import Api
 
-from common import config as config_module
-from common import logs, metrics
-from common.proxies import trust_proxies
-from common.schemas import ErrorSchema, numeric_limits_as_numbers
-from common.web import i18n
+from common.errors import ComptoirError
+from common.web import create_service_app
+from common.web.errors import body as error_body
 
-from . import errors, monitoring
+from . import monitoring
 from . import settings as settings_module
 from .auth.api import blp as session_blp
-from .auth.guard import page_language
+from .auth.guard import api_staff, page_language, page_staff
 from .catalog.api import blp as products_blp
 from .db import NotInitialised, migrate, open_existing
 from .node import Node, current_node
@@ -31,18 +28,10 @@ from .stock.api import blp as stock_blp
 from .sync_api import blp as sync_blp
 from .till import register as register_till
 
-VENDOR_DIR = Path(__file__).resolve().parent.parent / "common" / "static" / "vendor"
-
 log = logging.getLogger("comptoir.store")
 
 API_DEFAULTS: dict[str, Any] = {
     "API_TITLE": "Comptoir store node",
-    "API_VERSION": "v1",
-    "OPENAPI_VERSION": "3.0.3",
-    "OPENAPI_URL_PREFIX": "/api",
-    "OPENAPI_JSON_PATH": "openapi.json",
-    "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "/vendor/swagger-ui/",
     "API_SPEC_OPTIONS": {
         "components": {
             "securitySchemes": {
@@ -55,10 +44,6 @@ API_DEFAULTS: dict[str, Any] = {
         },
         "security": [{"bearerAuth": []}],
     },
-    "MAX_CONTENT_LENGTH": 1024 * 1024,
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "JSON_SORT_KEYS": False,
 }
 
 
@@ -68,14 +53,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``config`` (tests) is laid over the defaults; without it the settings come
     from ``COMPTOIR_*`` variables (and the optional TOML file).
     """
-    app = Flask(__name__)
-    app.config.update(API_DEFAULTS)
-    if config is None:
-        app.config.update(config_module.load())
-    else:
-        app.config.update(config_module.load(overrides=config, environ={}))
-    app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    return create_service_app(
+        __name__,
+        service="store",
+        defaults=API_DEFAULTS,
+        config=config,
+        init_extensions=_init_extensions,
+        register_blueprints=_register_blueprints,
+        page_template="error.html",
+        metric_label=lambda request: request.url_rule.rule if request.url_rule else "unmatched",
+        signed_in=_signed_in,
+        user_language=page_language,
+    )
 
+
+def _init_extensions(app: Flask) -> None:
     db = open_existing(app.config["DATA_DIR"])  # raises NotInitialised with a clear message
     try:
         migrate(db)  # a store upgraded in place gets the schema its code expects
@@ -86,21 +78,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = store.secret_key
     app.config["SESSION_COOKIE_NAME"] = f"comptoir_{store.store_code.lower()}"
     app.config["STORE_ID"] = store.store_id
-
     node = Node(app.config)
     app.extensions["comptoir_store"] = node
     app.extensions["comptoir_metrics"] = monitoring.registry_for(node.path, store.store_id)
+    monitoring.init_app(app)
 
-    i18n.init_app(app, page_language)
-    api = Api()
-    api.ERROR_SCHEMA = ErrorSchema  # flask-smorest's own swaps the types of code and status
-    api.init_app(app)
-    api.ma_plugin.converter.add_attribute_function(numeric_limits_as_numbers)
+
+def _signed_in() -> bool:
+    """A signed-in till user, or a valid bearer token (who may read the API docs)."""
+    if page_staff() is not None:
+        return True
+    try:
+        api_staff()
+    except ComptoirError:
+        return False
+    return True
+
+
+def _register_blueprints(app: Flask, api: Api) -> None:
     for blueprint in (session_blp, products_blp, sales_blp, returns_blp, stock_blp,
                       restock_blp, reports_blp, sync_blp, shifts_blp):
         api.register_blueprint(blueprint)
-    errors.register(app)  # after Api: replaces flask-smorest's HTTPException handler
     register_till(app)
+    node: Node = app.extensions["comptoir_store"]
 
     @app.get("/healthz")
     def healthz() -> Any:
@@ -110,31 +110,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             node.pool.get().conn.execute("SELECT count(*) FROM migrations").fetchone()
         except Exception:  # noqa: BLE001 - any failure to read the file is "unavailable"
             log.exception("health check failed")
-            return errors.payload(503, "unavailable", "The store database cannot be read."), 503
+            return error_body(503, "unavailable", "The store database cannot be read."), 503
         return {"status": "ok"}
-
-    @app.get("/vendor/<path:filename>")
-    def vendor(filename: str) -> Response:
-        """Third-party assets shared with head office (common/static/vendor), with their licences."""
-        return send_from_directory(VENDOR_DIR, filename, max_age=86400)
-
-    @app.get("/metrics")
-    def metrics_page() -> Response:
-        body, content_type = metrics.render(app.extensions["comptoir_metrics"])
-        return Response(body, content_type=content_type)
-
-    @app.before_request
-    def name_endpoint() -> None:
-        rule = request.url_rule
-        request.environ["comptoir.endpoint"] = rule.rule if rule is not None else "unmatched"
-
-    app.wsgi_app = metrics.instrument(  # type: ignore[method-assign]
-        app.wsgi_app, "store", lambda environ: environ.get("comptoir.endpoint", "unmatched")
-    )
-    monitoring.init_app(app)
-    app.wsgi_app = logs.access_log(app.wsgi_app, "store")  # type: ignore[method-assign]
-    trust_proxies(app)  # X-Forwarded-For from COMPTOIR_TRUSTED_PROXIES only
-    return app
 
 
 def close_app(app: Flask) -> None:

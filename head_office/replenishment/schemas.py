@@ -1,13 +1,15 @@
 from marshmallow import Schema, fields, validate
 
+from common.schemas import AsciiInteger, Id
+
 from ..models import STATUSES
 from .operations import MAX_REQUEST_QTY
 
 
 class ReplenishmentQueryArgs(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    store = fields.Integer(strict=False, validate=validate.Range(min=1, max=9999))
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    store = Id()
+    limit = AsciiInteger(load_default=200, minimum=1, maximum=1000)
 
 
 class CreateArgs(Schema):

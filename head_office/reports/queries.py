@@ -15,7 +15,6 @@ Definitions (the same as a store's own daily report, so the two reconcile):
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,7 +23,9 @@ from typing import Any
 from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
+from common.csvsafe import SafeWriter
 from common.errors import BadRequest
+from common.limits import INT32_MAX, parse_ascii_int
 from common.money import decimal_amount, round_half_up
 
 from ..models import DailyProductSales, DailyStoreSales, Store
@@ -82,8 +83,9 @@ def parse_store(session: Session, text: str | None) -> Store | None:
         return None
     value = text.strip()
     store = None
-    if value.isdigit() and len(value) < 6:
-        store = session.get(Store, int(value))
+    store_id = parse_ascii_int(value, minimum=1, maximum=INT32_MAX)
+    if store_id is not None:
+        store = session.get(Store, store_id)
     else:
         store = session.scalar(select(Store).where(func.upper(Store.code) == value.upper()))
     if store is None:
@@ -255,7 +257,7 @@ def sales_csv(session: Session, start: date, end: date, store: Store | None = No
     stores = [store] if store is not None else list(session.scalars(select(Store).order_by(Store.id)))
     per_product = product_rows(session, start, end, [s.id for s in stores])
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeWriter(buffer, lineterminator="\r\n")  # names are text: never a formula
     writer.writerow(CSV_HEADER)
     for s in stores:
         for p in per_product.get(s.id, []):

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from flask import g, request, session
 
-from common.errors import Unauthorized
+from common.errors import Forbidden, Unauthorized
 
 from ..node import get_db, signer, store_settings
 from .operations import Staff, require_role, staff_for_token
@@ -69,7 +69,9 @@ def page_staff() -> Staff | None:
     if token:
         try:
             staff = staff_for_token(get_db(), signer(), token, store_settings().store_id)
-        except Exception:  # noqa: BLE001 - any failure means "not signed in"
+        except (Unauthorized, Forbidden):
+            # Expired, revoked, disabled or not of this store: signed out. Any other
+            # error is a fault and surfaces as one.
             session.pop("token", None)
             staff = None
     g.staff = staff

@@ -6,8 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import csrf, pages, returns, sell, shifts, stock
+    from . import pages, returns, sell, shifts, stock
 
-    csrf.init_app(app)
     for blueprint in (pages.bp, sell.bp, returns.bp, stock.bp, shifts.bp):
         app.register_blueprint(blueprint)

@@ -17,7 +17,7 @@ def test_manager_signs_in_and_lists_products_and_stores(client, demo_chain, toke
 def test_no_token_gets_401_in_the_error_format(client, demo_chain):
     response = client.get("/api/v1/stores")
     assert response.status_code == 401
-    assert response.json["code"] == "missing_token"
+    assert response.json["code"] == "unauthorized"
     assert response.json["status"] == 401
     assert "Sign in" in response.json["message"]
     assert response.json["errors"] == {}

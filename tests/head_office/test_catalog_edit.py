@@ -136,11 +136,11 @@ def test_duplicate_barcode_on_edit_is_409(client, manager):
     ("changes", "status", "code"),
     [
         ({"sku": "GRO-001"}, 409, "duplicate_sku"),
-        ({"barcode": "BARCODE"}, 422, "validation_failed"),
-        ({"price_cents": -5}, 422, "validation_failed"),
-        ({"sku": "bad sku!"}, 422, "validation_failed"),
-        ({"name": None}, 422, "validation_failed"),
-        ({"unexpected": True}, 422, "validation_failed"),
+        ({"barcode": "BARCODE"}, 422, "validation_error"),
+        ({"price_cents": -5}, 422, "validation_error"),
+        ({"sku": "bad sku!"}, 422, "validation_error"),
+        ({"name": None}, 422, "validation_error"),
+        ({"unexpected": True}, 422, "validation_error"),
     ],
 )
 def test_bad_creations_are_refused_and_write_nothing(client, manager, demo_chain, changes, status, code):

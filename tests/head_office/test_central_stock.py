@@ -156,7 +156,7 @@ def test_stock_page_forms_need_the_csrf_token_and_refusals_are_readable(client, 
     assert 'id="receipt-form"' in before and "GRO-009" in before
 
     forged = client.post("/stock/receipts", data={"sku": "GRO-009", "qty": "5"})
-    assert forged.status_code == 400 and "expired" in forged.get_data(as_text=True)
+    assert forged.status_code == 403 and "expired" in forged.get_data(as_text=True)
 
     ok = client.post(
         "/stock/receipts",

@@ -17,7 +17,7 @@ from head_office.models import LoginFailure, RevokedToken
 def test_bad_sign_in_bodies_get_422_naming_the_field_and_write_nothing(client, db_session, body, field):
     response = client.post("/api/v1/session", json=body)
     assert response.status_code == 422
-    assert response.json["code"] == "validation_failed"
+    assert response.json["code"] == "validation_error"
     assert field in response.json["errors"]
     assert field in response.json["message"]
     assert db_session.scalar(select(func.count()).select_from(LoginFailure)) == 0
@@ -79,11 +79,15 @@ def test_metrics_count_requests_per_endpoint(client):
     assert "comptoir_http_request_duration_seconds_bucket" in text
 
 
-def test_openapi_document_and_docs_page_are_served_locally(client):
-    spec = client.get("/api/openapi.json").json
+def test_openapi_document_and_docs_page_are_served_locally(client, make_user, token_for):
+    assert client.get("/api/openapi.json").status_code == 401  # docs are for signed-in users
+    assert client.get("/api/docs").status_code == 401
+    make_user("reader", "reader-pw")
+    headers = token_for("reader", "reader-pw")
+    spec = client.get("/api/openapi.json", headers=headers).json
     assert "/api/v1/products" in spec["paths"]
     assert "/api/v1/session" in spec["paths"]
-    page = client.get("/api/docs").get_data(as_text=True)
+    page = client.get("/api/docs", headers=headers).get_data(as_text=True)
     assert "/vendor/swagger-ui/swagger-ui-bundle.js" in page
     assert "http" not in page.split("swagger-ui-bundle.js")[0].split("<script src=")[-1]
     bundle = client.get("/vendor/swagger-ui/swagger-ui-bundle.js")

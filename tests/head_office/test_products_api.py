@@ -43,6 +43,6 @@ def test_bad_query_arguments_get_a_clear_422(client, manager, query):
     response = client.get(f"/api/v1/products?{query}", headers=manager)
     assert response.status_code == 422
     body = response.json
-    assert body["code"] == "validation_failed"
-    assert body["message"].startswith("Invalid input.")
+    assert body["code"] == "validation_error"
+    assert body["message"].startswith("Invalid input: page")  # names the field at fault
     assert body["errors"]

@@ -67,15 +67,16 @@ def test_unknown_fields_in_sign_in_are_refused(client) -> None:
     assert response.status_code == 422 and "admin" in response.json["errors"]
 
 
-def test_health_metrics_and_openapi(client) -> None:
+def test_health_metrics_and_openapi(client, cashier) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     client.get("/api/v1/stock")
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
     assert b'comptoir_http_requests_total{endpoint="/api/v1/stock"' in metrics.data
-    spec = client.get("/api/openapi.json").json
+    assert client.get("/api/openapi.json").status_code == 401  # docs are for signed-in users
+    spec = client.get("/api/openapi.json", headers=cashier.headers).json
     assert "/api/v1/sales" in spec["paths"] and "/api/v1/returns" in spec["paths"]
-    docs = client.get("/api/docs")
+    docs = client.get("/api/docs", headers=cashier.headers)
     assert docs.status_code == 200
     assert b'src="/vendor/swagger-ui/swagger-ui-bundle.js"' in docs.data  # served here, no CDN
     bundle = client.get("/vendor/swagger-ui/swagger-ui-bundle.js")

@@ -181,7 +181,7 @@ def test_malformed_json_is_a_400_with_the_error_format(cashier, store) -> None:
     response = cashier.client.post("/api/v1/sales", data="{not json", headers={
         **cashier.headers, "Content-Type": "application/json"})
     assert response.status_code == 400
-    assert response.json["code"] == "bad_request"
+    assert response.json["code"] == "malformed_json"
     assert "JSON" in response.json["message"]
     assert store.counts() == before
 
