@@ -25,10 +25,9 @@ class AsciiInteger(fields.Integer):
     def __init__(self, *, minimum: int = -limits.INT32_MAX - 1, maximum: int = limits.INT32_MAX,
                  **kwargs: Any) -> None:
         kwargs.setdefault("strict", True)  # 3.5 is not an integer
+        kwargs["metadata"] = {"minimum": minimum, "maximum": maximum, **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
         self.minimum, self.maximum = minimum, maximum
-        self.metadata.setdefault("minimum", minimum)
-        self.metadata.setdefault("maximum", maximum)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool):

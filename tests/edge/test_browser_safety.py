@@ -67,6 +67,7 @@ def test_every_page_sends_security_headers(service):
               if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith("/api/")]
     for path in paths:
         response = client.get(path, headers=service.api_headers)
+        response.close()  # (a served file)
         for name, value in SECURITY_HEADERS.items():
             assert response.headers.get(name) == value, (service.name, path, name)
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
@@ -152,4 +153,6 @@ def test_api_docs_are_public_when_configured(app_extra, service):
     assert service.client.get("/api/openapi.json").status_code == 200
     page = service.client.get("/api/docs")
     assert page.status_code == 200 and b"/assets/swagger-init.js" in page.data
-    assert service.client.get("/assets/swagger-init.js").status_code == 200
+    script = service.client.get("/assets/swagger-init.js")
+    script.close()
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
