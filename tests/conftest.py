@@ -74,7 +74,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # The tests' own probes (wait_for_function) are evaluated strings: the pages' Content-Security-Policy
+    # forbids that for page scripts, not for the test (tests/edge/test_csp_browser.py keeps the CSP on).
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:

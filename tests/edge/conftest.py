@@ -58,7 +58,9 @@ def head_office(demo_chain, pg_url, fast_demo_hashes, app_extra) -> Iterator[Ser
     page_client = app.test_client()
     page_sign_in(page_client, "manager", "manager")
     yield Service("head_office", app, _api_token(app.test_client(), "manager", "manager"), page_client)
-    app.extensions["comptoir_engine"].dispose()
+    for name in ("comptoir_engine", "comptoir_payments_engine"):
+        if name in app.extensions:
+            app.extensions[name].dispose()
 
 
 @pytest.fixture

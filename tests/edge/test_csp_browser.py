@@ -9,6 +9,18 @@ from tests.support import live_server
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+@pytest.fixture
+def page(browser):
+    """A page that obeys the Content-Security-Policy (the shared fixture lets tests evaluate strings)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
 def watch(page):
     problems: list[str] = []
 
