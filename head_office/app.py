@@ -13,7 +13,7 @@ from flask_smorest import Api
 from common.clock import parse_instant, utcnow
 from common.errors import Unauthorized
 from common.tokens import HEAD_OFFICE, TokenSigner
-from common.web import create_service_app
+from common.web import create_service_app, i18n
 
 from . import monitoring
 from .auth.cache import AuthCache

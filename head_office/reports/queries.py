@@ -340,14 +340,11 @@ def days_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def sales_days_csv(session: Session, start: date, end: date, store: Store | None = None) -> str:
     """One row per business day and store, with the taxes collected, refunded and net."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeWriter(buffer, lineterminator="\r\n")  # a store's name is text: never a formula
     writer.writerow(DAY_CSV_HEADER)
     for r in sales_days(session, start, end, store):
-        name = r["store_name"]
-        if name[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            name = "'" + name  # a spreadsheet must not read a store's name as a formula
         writer.writerow([
-            r["date"], r["store_id"], r["store_code"], name, r["sales_count"],
+            r["date"], r["store_id"], r["store_code"], r["store_name"], r["sales_count"],
             r["returns_count"], r["units"], decimal_amount(r["sales_cents"]),
             decimal_amount(r["returns_cents"]), decimal_amount(r["revenue_cents"]),
             decimal_amount(r["tax_collected_cents"]), decimal_amount(r["tax_refunded_cents"]),
