@@ -101,7 +101,7 @@ def test_a_scan_lands_in_the_cart_whatever_the_cashier_touched_last(page, till, 
 
 
 def test_eight_cart_lines_fit_a_1024x768_till_with_pay_in_view(browser, till) -> None:
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)  # its probes eval
     page = context.new_page()
     try:
         sign_in(page, till)
