@@ -48,6 +48,21 @@ class Sales(MethodView):
     @api_auth()
     @blp.arguments(SaleArgs())  # an instance: webargs would build one per request from a class
     @blp.response(201, SaleSchema)
+    @blp.doc(responses={201: {"links": {
+        "GetSale": {
+            "operationRef": "#/paths/~1api~1v1~1sales~1{ref}/get",
+            "parameters": {"path.ref": "$response.body#/receipt_number"},
+            "description": "The sale just recorded, by its receipt number.",
+        },
+        "ReturnSale": {
+            "operationRef": "#/paths/~1api~1v1~1returns/post",
+            "requestBody": {
+                "receipt_number": "$response.body#/receipt_number",
+                "lines": [{"line_no": 1, "qty": 1}],
+            },
+            "description": "Return one unit of the sale's first line.",
+        },
+    }}})
     @error_responses(blp, 401, 403, 404, 409, 429)
     def post(self, args: dict[str, Any]) -> Response:
         """Record a sale (one transaction: lines, payments, stock, outbox event)."""

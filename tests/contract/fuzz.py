@@ -36,6 +36,7 @@ class Report:
     skipped_for_time: list[str] = field(default_factory=list)
     links: int = 0
     samples: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def record(self, label: str, response: Any, problem: BaseException) -> None:
         for failure in getattr(problem, "exceptions", [problem]):
@@ -47,7 +48,10 @@ class Report:
 
     def summary(self) -> str:
         lines = [f"{len(self.failures)} distinct failures over {self.calls} calls"]
-        lines += [f"  {label}: {dict(sorted(seen.items()))}" for label, seen in self.by_operation.items()]
+        if self.skipped_for_time:
+            lines.append(f"  out of time before: {', '.join(self.skipped_for_time)}")
+        lines += [f"  {label}: {dict(sorted(seen.items()))} in {self.seconds.get(label, '?')} s"
+                  for label, seen in self.by_operation.items()]
         lines += [f"- {key}\n    {detail}" for key, detail in sorted(self.failures.items())]
         return "\n".join(lines)
 
@@ -108,6 +112,7 @@ def run(
                 if time.monotonic() > deadline:
                     report.skipped_for_time.append(label)
                     continue
+                started = time.monotonic()
                 strategy = operation.as_strategy(generation_mode=mode)
                 call = _caller(report, label, base_url, session, headers_for(operation), deadline)
                 settings(
@@ -118,6 +123,7 @@ def run(
                     phases=[Phase.explicit, Phase.generate],
                     suppress_health_check=list(HealthCheck),
                 )(given(case=strategy)(call))()
+                report.seconds[label] = round(time.monotonic() - started, 1)
     finally:
         session.close()
     return report

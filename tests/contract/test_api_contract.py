@@ -22,10 +22,11 @@ from .conftest import STORE_ID, bearer
 
 pytestmark = pytest.mark.slow
 
-MAX_EXAMPLES = int(os.environ.get("COMPTOIR_CONTRACT_EXAMPLES", "25"))
-SCENARIOS = int(os.environ.get("COMPTOIR_CONTRACT_SCENARIOS", "15"))
+MAX_EXAMPLES = int(os.environ.get("COMPTOIR_CONTRACT_EXAMPLES", "15"))
+SCENARIOS = int(os.environ.get("COMPTOIR_CONTRACT_SCENARIOS", "10"))
 STEPS = 8
-BUDGET_S = float(os.environ.get("COMPTOIR_CONTRACT_BUDGET_S", "60"))
+BUDGET_S = float(os.environ.get("COMPTOIR_CONTRACT_BUDGET_S", "45"))
+STATEFUL_BUDGET_S = BUDGET_S / 2
 KNOWN_SKUS = [product["sku"] for product in demo_data.products()[:20]]
 
 
@@ -157,7 +158,7 @@ def test_linked_calls_keep_the_contract_on_both_services(head_office_url, store_
     ):
         schema = schema.exclude(method="DELETE", path="/api/v1/session")
         report = fuzz.run_stateful(schema, url, headers_for, scenarios=SCENARIOS, steps=STEPS,
-                                   budget_s=BUDGET_S)
+                                   budget_s=STATEFUL_BUDGET_S)
         print(f"{url}: {report.links} links; {report.summary()}")
         assert report.links > 0, "schemathesis found no link to follow"
         reports.append(report)
