@@ -104,26 +104,28 @@ def run(
     report = report or Report()
     deadline = time.monotonic() + budget_s
     session = requests.Session()
+    modes = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+    runs = [(result.ok(), mode) for result in schema.get_all_operations() for mode in modes]
     try:
-        for result in schema.get_all_operations():
-            operation = result.ok()
-            for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
-                label = f"{operation.method.upper()} {operation.path} [{mode.value}]"
-                if time.monotonic() > deadline:
-                    report.skipped_for_time.append(label)
-                    continue
-                started = time.monotonic()
-                strategy = operation.as_strategy(generation_mode=mode)
-                call = _caller(report, label, base_url, session, headers_for(operation), deadline)
-                settings(
-                    max_examples=max_examples,
-                    derandomize=True,
-                    database=None,
-                    deadline=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=list(HealthCheck),
-                )(given(case=strategy)(call))()
-                report.seconds[label] = round(time.monotonic() - started, 1)
+        for index, (operation, mode) in enumerate(runs):
+            label = f"{operation.method.upper()} {operation.path} [{mode.value}]"
+            started = time.monotonic()
+            if started > deadline:
+                report.skipped_for_time.append(label)
+                continue
+            # Each operation gets a fair share of what is left of the budget, so a slow one
+            # cannot starve the ones after it.
+            share = started + (deadline - started) / (len(runs) - index)
+            call = _caller(report, label, base_url, session, headers_for(operation), share)
+            settings(
+                max_examples=max_examples,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )(given(case=operation.as_strategy(generation_mode=mode))(call))()
+            report.seconds[label] = round(time.monotonic() - started, 1)
     finally:
         session.close()
     return report

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 LIMIT_KEYWORDS = {
@@ -152,3 +154,29 @@ def test_list_endpoints_answer_items(documents, service):
         response = resolve(doc, doc["paths"][path]["get"]["responses"]["200"])
         schema = resolve(doc, response["content"]["application/json"]["schema"])
         assert schema["properties"]["items"]["type"] == "array", path
+
+
+@pytest.mark.parametrize("service", ["head_office", "store"])
+def test_schemathesis_generates_valid_requests_for_every_operation(documents, service):
+    """The documents load in schemathesis and every operation yields requests its own schema
+    accepts (a limit written as a string, say, makes that impossible)."""
+    schema = schemathesis.openapi.from_dict(documents[service])
+    labels = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        assert generate(operation), operation.label
+        labels.append(operation.label)
+    assert ("POST /api/v1/sales" in labels) == (service == "store")
+    assert ("POST /sync/v1/push" in labels) == (service == "head_office")
+
+
+def generate(operation: Any, count: int = 3) -> list[Any]:
+    """A few requests schemathesis generates for ``operation`` (valid data)."""
+    cases: list[Any] = []
+
+    def keep(case: Any) -> None:
+        cases.append(case)
+
+    settings(max_examples=count, derandomize=True, database=None, deadline=None,
+             suppress_health_check=list(HealthCheck))(given(case=operation.as_strategy())(keep))()
+    return cases
