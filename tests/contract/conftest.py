@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from head_office.app import create_app as create_head_office
 from head_office.seed import seed_demo as seed_head_office
+from head_office.shop.customers import sign_up
 from head_office.stores.operations import issue_token
 from store_node.app import close_app
 from store_node.app import create_app as create_store
@@ -26,15 +28,17 @@ from tests.head_office.conftest import ho_database, truncate_all  # noqa: F401 -
 from tests.support import live_server
 
 STORE_ID = 3
+CUSTOMER = ("contract.customer@example.com", "contract-customer-pw")
 
 
 @pytest.fixture(scope="module")
 def chain(ho_database) -> dict[str, Any]:  # noqa: F811
-    """The demo chain at head office, and a sync token for store 3."""
+    """The demo chain at head office, a sync token for store 3 and an online-shop customer."""
     truncate_all(ho_database)
     with Session(ho_database) as session:
         seed_head_office(session)
         token = issue_token(session, STORE_ID)
+        sign_up(session, CUSTOMER[0], CUSTOMER[1], "Contract Customer")
         session.commit()
     return {"store_token": token}
 
@@ -46,7 +50,9 @@ def head_office_app(chain, pg_url) -> Iterator[Any]:
          "PUBLIC_API_DOCS": True}
     )
     yield app
-    app.extensions["comptoir_engine"].dispose()
+    for extension in app.extensions.values():
+        if isinstance(extension, Engine):
+            extension.dispose()
 
 
 @pytest.fixture(scope="module")

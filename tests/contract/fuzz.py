@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+Steering = dict[str, Callable[[Any], Any]]
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,
           content_type_conformance]
 
@@ -49,7 +50,7 @@ class Report:
     def summary(self) -> str:
         lines = [f"{len(self.failures)} distinct failures over {self.calls} calls"]
         if self.skipped_for_time:
-            lines.append(f"  out of time before: {', '.join(self.skipped_for_time)}")
+            lines.append(f"  past the time budget (2 cases each): {', '.join(self.skipped_for_time)}")
         lines += [f"  {label}: {dict(sorted(seen.items()))} in {self.seconds.get(label, '?')} s"
                   for label, seen in self.by_operation.items()]
         lines += [f"- {key}\n    {detail}" for key, detail in sorted(self.failures.items())]
@@ -72,24 +73,33 @@ def load(base_url: str) -> Any:
     return schemathesis.openapi.from_dict(document)
 
 
-def steer_bodies(schema: Any, steering: dict[str, Callable[[Any], Any]]) -> None:
-    """Rewrite generated bodies of some operations (``"POST /api/v1/sales"`` -> function) so
-    that more of them get past the lookups random data never satisfies (known SKUs, the
-    caller's own store id) and reach the deeper checks."""
+def steer(schema: Any, *, bodies: Steering | None = None, queries: Steering | None = None,
+          path_parameters: Steering | None = None) -> None:
+    """Rewrite what schemathesis generates for some operations (``"POST /api/v1/sales"`` ->
+    function of the body, the query or the path parameters) so that more of it gets past the
+    lookups random data never satisfies (known SKUs, the caller's own store) and reaches the
+    deeper checks."""
+
+    def pick(context: Any, steering: Steering | None) -> Callable[[Any], Any] | None:
+        operation = context.operation
+        if steering is None or operation is None:
+            return None
+        return steering.get(f"{operation.method.upper()} {operation.path}")
 
     @schema.hook
     def map_body(context: Any, body: Any) -> Any:
-        operation = context.operation
-        steer = steering.get(f"{operation.method.upper()} {operation.path}") if operation else None
-        return steer(body) if steer is not None else body
+        rewrite = pick(context, bodies)
+        return rewrite(body) if rewrite else body
 
-
-def steer_queries(schema: Any, steering: dict[str, Callable[[Any], Any]]) -> None:
     @schema.hook
     def map_query(context: Any, query: Any) -> Any:
-        operation = context.operation
-        steer = steering.get(f"{operation.method.upper()} {operation.path}") if operation else None
-        return steer(query) if steer is not None else query
+        rewrite = pick(context, queries)
+        return rewrite(query) if rewrite else query
+
+    @schema.hook
+    def map_path_parameters(context: Any, parameters: Any) -> Any:
+        rewrite = pick(context, path_parameters)
+        return rewrite(parameters) if rewrite else parameters
 
 
 def run(
@@ -110,25 +120,33 @@ def run(
         for index, (operation, mode) in enumerate(runs):
             label = f"{operation.method.upper()} {operation.path} [{mode.value}]"
             started = time.monotonic()
+            # Each operation gets a fair share of what is left of the budget, so a slow one
+            # cannot starve the ones after it; past the budget, each still gets a few cases.
+            share = started + max(deadline - started, 0) / (len(runs) - index)
+            examples = max_examples
             if started > deadline:
                 report.skipped_for_time.append(label)
-                continue
-            # Each operation gets a fair share of what is left of the budget, so a slow one
-            # cannot starve the ones after it.
-            share = started + (deadline - started) / (len(runs) - index)
+                examples, share = 2, started + 2
             call = _caller(report, label, base_url, session, headers_for(operation), share)
-            settings(
-                max_examples=max_examples,
-                derandomize=True,
-                database=None,
-                deadline=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )(given(case=operation.as_strategy(generation_mode=mode))(call))()
+            try:
+                settings(
+                    max_examples=examples,
+                    derandomize=True,
+                    database=None,
+                    deadline=None,
+                    phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                )(given(case=operation.as_strategy(generation_mode=mode))(call))()
+            except OutOfTime:
+                pass
             report.seconds[label] = round(time.monotonic() - started, 1)
     finally:
         session.close()
     return report
+
+
+class OutOfTime(Exception):
+    """An operation used up its share of the time budget: stop generating cases for it."""
 
 
 def _count(report: Report, label: str, response: Any) -> None:
@@ -143,7 +161,7 @@ def _caller(report: Report, label: str, base_url: str, session: requests.Session
             headers: dict[str, str], deadline: float) -> Callable[[Any], None]:
     def call(case: Any) -> None:
         if time.monotonic() > deadline:
-            return
+            raise OutOfTime(label)
         response = case.call(base_url=base_url, session=session, headers=headers, timeout=30)
         _count(report, label, response)
         try:
@@ -177,7 +195,8 @@ def run_stateful(
 
     class Machine(schema.as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: Any) -> None:
-            assume(time.monotonic() < deadline)
+            if time.monotonic() > deadline:
+                raise OutOfTime("stateful")
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"base_url": base_url, "session": session, "headers": headers_for(case.operation),
@@ -203,6 +222,8 @@ def run_stateful(
             phases=[Phase.generate],
             suppress_health_check=list(HealthCheck),
         ))
+    except OutOfTime:
+        pass
     finally:
         session.close()
     return report
