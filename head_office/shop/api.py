@@ -44,6 +44,7 @@ ID_MAX = 2**63 - 1
 @blp.route("/customers", methods=["POST"])
 @blp.arguments(CustomerArgs)
 @blp.response(201, CustomerSchema)
+@blp.doc(security=[])  # open to everyone
 def create_customer(args):
     """Sign up; then sign in with ``POST /api/v1/session`` (``username`` = the e-mail)."""
     session = db()
@@ -55,6 +56,7 @@ def create_customer(args):
 @blp.route("/products")
 @blp.arguments(ShopProductQueryArgs, location="query")
 @blp.response(200, ShopProductPageSchema)
+@blp.doc(security=[])  # open to everyone
 def products(args):
     """Active products with ``available`` (what central stock can sell now). Open to everyone."""
     items, total = carts.shop_products(db(), **args)
@@ -63,6 +65,7 @@ def products(args):
 
 @blp.route("/products/<string:sku>")
 @blp.response(200, ShopProductSchema)
+@blp.doc(security=[])  # open to everyone
 def product(sku: str):
     return carts.shop_product(db(), sku)
 
