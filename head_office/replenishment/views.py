@@ -6,6 +6,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from common.errors import BadRequest
+from common.limits import INT32_MAX
 from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, api_user, roles_required
@@ -77,7 +78,7 @@ def create(args):
     return _answer(rep.id)
 
 
-@blp.route("/<int:rep_id>/approve", methods=["POST"])
+@blp.route(f"/<int(max={INT32_MAX}):rep_id>/approve", methods=["POST"])
 @roles_required(*MANAGERS)
 @blp.doc(requestBody={
     "required": False,
@@ -95,7 +96,7 @@ def approve(rep_id: int):
     return _answer(rep_id)
 
 
-@blp.route("/<int:rep_id>/reject", methods=["POST"])
+@blp.route(f"/<int(max={INT32_MAX}):rep_id>/reject", methods=["POST"])
 @roles_required(*MANAGERS)
 @blp.arguments(RejectArgs)
 @blp.response(200, ReplenishmentSchema)
@@ -108,7 +109,7 @@ def reject(args, rep_id: int):
     return _answer(rep_id)
 
 
-@blp.route("/<int:rep_id>/ship", methods=["POST"])
+@blp.route(f"/<int(max={INT32_MAX}):rep_id>/ship", methods=["POST"])
 @roles_required(*MANAGERS)
 @blp.response(200, ReplenishmentSchema)
 @error_responses(blp, 401, 403, 404, 409)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from common.errors import Forbidden
+from common.limits import INT32_MAX
 from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, api_user, roles_required
@@ -65,7 +66,7 @@ def adjustment(args):
     return levels.wire()
 
 
-@blp.route("/stores/<int:store_id>/stock")
+@blp.route(f"/stores/<int(max={INT32_MAX}):store_id>/stock")
 @roles_required()
 @blp.arguments(StoreStockArgs, location="query")
 @blp.response(200, StoreStockSchema)

@@ -16,6 +16,7 @@ from typing import Any
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -36,6 +37,7 @@ class Report:
     failures: dict[str, str] = field(default_factory=dict)
     skipped_for_time: list[str] = field(default_factory=list)
     links: int = 0
+    unsatisfiable: list[str] = field(default_factory=list)
     samples: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -49,6 +51,8 @@ class Report:
 
     def summary(self) -> str:
         lines = [f"{len(self.failures)} distinct failures over {self.calls} calls"]
+        if self.unsatisfiable:
+            lines.append(f"  no case could be generated for: {', '.join(self.unsatisfiable)}")
         if self.skipped_for_time:
             lines.append(f"  past the time budget (2 cases each): {', '.join(self.skipped_for_time)}")
         lines += [f"  {label}: {dict(sorted(seen.items()))} in {self.seconds.get(label, '?')} s"
@@ -139,6 +143,10 @@ def run(
                 )(given(case=operation.as_strategy(generation_mode=mode))(call))()
             except OutOfTime:
                 pass
+            except Unsatisfiable:
+                # schemathesis found no case of this kind (say, no invalid value for a path
+                # parameter that takes any integer): nothing to send.
+                report.unsatisfiable.append(label)
             report.seconds[label] = round(time.monotonic() - started, 1)
     finally:
         session.close()
