@@ -113,6 +113,7 @@ class StoreSyncData:
                         bool(payload.get("active", True)),
                         int(change["version"]),
                         int(payload.get("session_epoch") or 0),
+                        payload.get("language"),
                     )
                 elif entity == "central_stock":
                     central.append({**payload, "version": change["version"]})

@@ -27,6 +27,7 @@ from ..auth.operations import authenticate
 from ..catalog.queries import categories, search_products
 from ..models import User
 from ..stores.operations import list_stores
+from ..users.operations import set_language
 from ..web import client_address, db
 
 bp = Blueprint("console", __name__, template_folder="../templates")
@@ -77,7 +78,7 @@ def choose_language():
     chosen = language_code(request.form.get("language"))
     stored = db().get(User, user.id) if user is not None else None
     if user is not None and stored is not None and chosen is not None:
-        stored.language = chosen
+        set_language(db(), stored.username, chosen)
         db().commit()
         auth_cache().remember(replace(user, language=chosen))  # other processes: at their refresh
     return redirect(_safe_next(request.form.get("next")), code=303)

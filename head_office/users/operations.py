@@ -78,6 +78,7 @@ def user_wire(user: User) -> dict:
         "active": user.active,
         "version": user.version,
         "session_epoch": user.session_epoch,
+        "language": user.language,  # "fr", "en" or None (the browser's): it follows the user to the till
     }
 
 
@@ -121,6 +122,17 @@ def set_active(session: Session, username: str, active: bool, actor: str = "syst
         user.session_epoch = user.session_epoch + 1
     _changed(session, user, actor, "user.enable" if active else "user.disable", before,
              {"active": active})
+    return user
+
+
+def set_language(session: Session, username: str, language: str, actor: str | None = None) -> User:
+    """Save the user's language ("fr" or "en"); stores receive it with the user at their next pull."""
+    user = get_user(session, username)
+    if user.language == language:
+        return user
+    before = {"language": user.language}
+    user.language = language
+    _changed(session, user, actor or username, "user.language", before, {"language": language})
     return user
 
 

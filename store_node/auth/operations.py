@@ -14,6 +14,7 @@ import sqlite_utils
 
 from common.clock import isoformat_z, utcnow
 from common.errors import Forbidden, Unauthorized
+from common.i18n import language_code
 from common.security import check_sign_in
 from common.throttle import LoginThrottle
 from common.tokens import TokenClaims, TokenSigner
@@ -168,22 +169,27 @@ def upsert_user(
     active: bool = True,
     version: int = 1,
     session_epoch: int = 0,
+    language: str | None = None,
 ) -> bool:
     """Insert or update a user if ``version`` is newer (seed and the sync sink use it).
 
+    ``language`` is the user's choice saved at head office ("fr" or "en"): it replaces the
+    one kept here; None (no choice there, or an older head office) keeps the local one.
     Returns True when a row changed.
     """
     if role not in ROLE_RANK:
         raise ValueError(f"unknown role {role!r}")
+    language = language_code(language)
     cursor = db.conn.execute(
         "INSERT INTO users (username, password_hash, role, store_id, active, version,"
-        " session_epoch, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " session_epoch, updated_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,"
         " role = excluded.role, store_id = excluded.store_id, active = excluded.active,"
         " version = excluded.version, session_epoch = excluded.session_epoch,"
-        " updated_at = excluded.updated_at"
+        " updated_at = excluded.updated_at,"
+        " language = coalesce(excluded.language, users.language)"
         " WHERE excluded.version > users.version",
         (username, password_hash, role, store_id, int(active), version, int(session_epoch),
-         isoformat_z(utcnow())),
+         isoformat_z(utcnow()), language),
     )
     return cursor.rowcount > 0

@@ -100,3 +100,36 @@ def test_a_user_added_at_head_office_can_sign_in_at_the_till(make_store, head_of
     assert ok.status_code in (200, 201), ok.json
     other = client.post("/api/v1/session", json={"username": "paul", "password": "long-password"})
     assert other.status_code == 401
+
+
+def test_a_language_chosen_at_head_office_follows_the_user_to_the_till(make_store, head_office, chain_db):
+    import re
+
+    import requests
+
+    from tests.store_node.test_till_pages import login
+
+    node = make_store(1, head_office)
+    node.runner.pull(wait=True)
+    till = node.app.test_client()
+    login(till, "cashier1", "cashier")
+    assert "Sign out" in till.get("/sell", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    # cashier1 signs in at the head-office console and chooses French there
+    console = requests.Session()
+    console.headers["Accept-Language"] = "en"
+    page = console.get(head_office + "/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    signed = console.post(head_office + "/login",
+                          data={"csrf_token": token, "username": "cashier1", "password": "cashier"})
+    assert signed.status_code == 200 and "Sign out" in signed.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', signed.text).group(1)
+    chosen = console.post(head_office + "/language",
+                          data={"csrf_token": token, "language": "fr", "next": "/"})
+    assert chosen.status_code == 200 and "Se déconnecter" in chosen.text
+
+    # the next pull carries it: the till speaks French to cashier1 whatever the browser says
+    node.runner.pull(wait=True)
+    assert node.scalar("SELECT language FROM users WHERE username = 'cashier1'") == "fr"
+    page = till.get("/sell", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Se déconnecter" in page and "Panier" in page
