@@ -35,10 +35,10 @@ from common.taxes import compute_taxes  # noqa: E402
 from head_office.db import make_engine, upgrade  # noqa: E402
 from head_office.seed import seed_demo  # noqa: E402
 from head_office.stores.operations import issue_token  # noqa: E402
-from store_node import outbox  # noqa: E402
 from store_node.db import immediate, open_existing  # noqa: E402
 from store_node.setup import init_store  # noqa: E402
-from store_node.sync_wiring import build_runner  # noqa: E402
+from store_node.sync import outbox  # noqa: E402
+from store_node.sync.runner import build_runner  # noqa: E402
 from tests.support import free_port  # noqa: E402
 from tests.sync.processes import Service, base_env  # noqa: E402
 

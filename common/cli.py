@@ -18,7 +18,7 @@ LAZY_COMMANDS = {
     "demo": "common.demo:demo",
     "head-office": "head_office.cli:head_office",
     "store": "store_node.cli:store",
-    "sync": "store_node.sync_cli:sync",
+    "sync": "store_node.sync.cli:sync",
 }
 
 

@@ -7,7 +7,7 @@ caller's ``X-Request-Id`` when it is a sane token, else a new one; it is put
 back into the request's environ (so the app's own request id is the same)
 and answered in the response's ``X-Request-Id``.
 
-A sale keeps the id of the request that made it: ``store_node.outbox`` writes
+A sale keeps the id of the request that made it: ``store_node.sync.outbox`` writes
 it into the event's payload (``request_id``), the store's push names the ids
 it carried, and head office names them as it applies the batch. So
 ``grep <id>`` finds the sale at the till, the push that carried it and its

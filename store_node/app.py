@@ -25,7 +25,7 @@ from .returns.api import blp as returns_blp
 from .sales.api import blp as sales_blp
 from .shifts.api import blp as shifts_blp
 from .stock.api import blp as stock_blp
-from .sync_api import blp as sync_blp
+from .sync.api import blp as sync_blp
 from .till import register as register_till
 
 log = logging.getLogger("comptoir.store")

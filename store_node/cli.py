@@ -130,7 +130,7 @@ def serve_command(data_dir: Path | None, host: str, port: int, threads: int | No
 
 def _start_sync(folder: Path, config: Any) -> tuple[Any, Any]:
     """Start the push/pull jobs on their own connection, when head office is configured."""
-    from .sync_wiring import SyncNotConfigured, start_background_sync
+    from .sync.runner import SyncNotConfigured, start_background_sync
 
     sync_db = open_existing(folder)
     try:

@@ -19,12 +19,12 @@ from common.i18n import _
 from common.ids import new_id
 from common.limits import RESTOCK_QTY_MAX
 
-from .. import outbox
 from ..auth.operations import Staff
 from ..db import immediate
 from ..settings import StoreSettings
 from ..stock.ledger import move_stock
 from ..stock.operations import stock_of
+from ..sync import outbox
 
 MAX_REQUEST_QTY = RESTOCK_QTY_MAX
 STATUSES = ("requested", "approved", "rejected", "shipped", "received")

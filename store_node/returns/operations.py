@@ -28,12 +28,13 @@ from common.ids import new_id
 from common.limits import QTY_MIN, TEXT_MAX
 from common.pricing import refund_line, refund_tenders
 
-from .. import monitoring, outbox
+from .. import monitoring
 from ..auth.operations import Staff
 from ..db import immediate
 from ..settings import StoreSettings
 from ..shifts.operations import check_register, shift_for_sale
 from ..stock.ledger import move_stock
+from ..sync import outbox
 
 log = logging.getLogger(__name__)
 

@@ -34,12 +34,13 @@ from common.pricing import (
 )
 from common.taxes import TaxTable
 
-from .. import monitoring, outbox
+from .. import monitoring
 from ..auth.operations import Staff
 from ..db import immediate
 from ..settings import StoreSettings
 from ..shifts.operations import check_register, shift_for_sale
 from ..stock.ledger import move_stock
+from ..sync import outbox
 
 log = logging.getLogger(__name__)
 

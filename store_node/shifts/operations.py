@@ -21,10 +21,10 @@ from common.i18n import _
 from common.ids import new_id
 from common.limits import PAYMENT_MAX_CENTS, TEXT_MAX
 
-from .. import outbox
 from ..auth.operations import Staff
 from ..db import immediate
 from ..settings import StoreSettings
+from ..sync import outbox
 
 DEFAULT_REGISTERS = ("1", "2")
 

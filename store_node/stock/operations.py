@@ -16,10 +16,10 @@ from common.clock import isoformat_z, parse_instant, utcnow
 from common.errors import NotFound, ValidationFailed
 from common.i18n import _
 
-from .. import outbox
 from ..auth.operations import Staff
 from ..db import immediate
 from ..settings import StoreSettings
+from ..sync import outbox
 from .ledger import move_stock
 
 MAX_STOCK_QTY = 1_000_000

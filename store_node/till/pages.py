@@ -28,10 +28,10 @@ from common.errors import ComptoirError, Unauthorized
 from common.i18n import _
 from common.web import i18n
 
-from .. import outbox
 from ..auth.guard import client_address, page_staff
 from ..auth.operations import Staff, sign_in, sign_out
 from ..node import current_node, get_db, signer, store_settings
+from ..sync import outbox
 
 bp = Blueprint("till", __name__)
 F = TypeVar("F", bound=Callable[..., Any])

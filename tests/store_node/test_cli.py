@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 from common.cli import main
-from store_node.migrations import MIGRATIONS
+from store_node.db.migrations import MIGRATIONS
 
 
 def count(folder, table: str) -> int:

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from store_node import settings
 from store_node.db import open_existing
-from store_node.sync_wiring import build_runner
+from store_node.sync.runner import build_runner
 from sync.client import SyncError
 from tests.support import live_server, metric
 

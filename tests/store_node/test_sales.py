@@ -245,7 +245,7 @@ def test_a_failure_after_the_rows_were_written_rolls_everything_back(cashier, st
     def broken_append(*args, **kwargs):
         raise RuntimeError("disk said no")
 
-    monkeypatch.setattr("store_node.outbox.append", broken_append)
+    monkeypatch.setattr("store_node.sync.outbox.append", broken_append)
     response = cashier.sell([{"sku": "T-OK", "qty": 2}])
     assert response.status_code == 500 and "disk" not in response.get_data(as_text=True)
     assert store.counts() == before and store.stock_snapshot() == stock
@@ -255,8 +255,8 @@ def test_a_failure_after_the_rows_were_written_rolls_everything_back(cashier, st
 
 
 def test_outbox_envelopes_and_acknowledgement(cashier, store, data_dir) -> None:
-    from store_node import outbox
     from store_node.db import open_existing
+    from store_node.sync import outbox
 
     store.add_product("T-OK", 500)
     sale = cashier.sell([{"sku": "T-OK", "qty": 1}]).json

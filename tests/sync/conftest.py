@@ -16,7 +16,7 @@ from store_node.app import close_app
 from store_node.app import create_app as create_store_app
 from store_node.db import open_existing
 from store_node.setup import init_store
-from store_node.sync_wiring import build_runner
+from store_node.sync.runner import build_runner
 from tests.head_office.conftest import ho_database, truncate_all  # noqa: F401 - fixtures
 from tests.support import live_server
 

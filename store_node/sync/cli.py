@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from ..cli import data_dir_option, open_store, resolve_data_dir
 from . import outbox
-from .cli import data_dir_option, open_store, resolve_data_dir
 
 
 @click.group("sync")
@@ -48,7 +48,7 @@ def status_command(as_json: bool, data_dir: Path | None) -> None:
 
 
 def _runner(folder: Path):
-    from .sync_wiring import SyncNotConfigured, build_runner
+    from .runner import SyncNotConfigured, build_runner
 
     db = open_store(folder)
     try:

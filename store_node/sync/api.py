@@ -10,9 +10,9 @@ from marshmallow import Schema, fields
 
 from common.schemas import error_responses
 
+from ..auth.guard import api_auth
+from ..node import get_db
 from . import outbox
-from .auth.guard import api_auth
-from .node import get_db
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Sync state")
 

@@ -5,8 +5,8 @@ Each row carries a UUIDv7 ``event_id``, a ``seq`` contiguous per store from 1
 rows are pruned), a ``type``, the JSON ``payload`` and ``sent_at`` (NULL until
 head office acknowledged it). :func:`envelope` is what travels to head office.
 
-The sync client (`sync.client`, through `store_node.sync_adapter`) reads :func:`unsent` in seq order and calls
-:func:`mark_sent` with the ``acked_through`` head office answered.
+The sync client (`sync.client`, through `store_node.sync.store_data`) reads :func:`unsent` in
+seq order and calls :func:`mark_sent` with the ``acked_through`` head office answered.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def renumber_after(db: sqlite_utils.Database, head_office_seq: int) -> int:
     Unsent events keep their order and get the numbers after ``head_office_seq``; any of them
     head office already holds (the old PC pushed it) is recognised there by its event id and
     counted as a duplicate, never applied twice."""
-    from .db import immediate
+    from ..db import immediate
 
     with immediate(db) as conn:
         current = int(conn.execute("SELECT value FROM sequences WHERE name = 'outbox'").fetchone()[0])

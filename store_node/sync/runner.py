@@ -11,8 +11,8 @@ from sync.client import SyncClient
 from sync.jobs import SyncRunner, job_specs, start_scheduler
 from sync.lock import SyncLock
 
-from . import settings as settings_module
-from .sync_adapter import StoreSyncData
+from .. import settings as settings_module
+from .store_data import StoreSyncData
 
 LOCK_FILENAME = "sync.lock"
 

@@ -4,7 +4,7 @@ Each migration runs once, in order, in its own transaction, and is recorded
 in the ``migrations`` table. Never edit a migration that has shipped: add a
 new one.
 
-Design notes for the sync adapter (`store_node/sync_adapter.py`):
+Design notes for the sync adapter (`store_node/sync/store_data.py`):
 - ``outbox.seq`` is contiguous from 1 (taken from ``sequences`` in the same
   transaction as the event), ``sent_at`` is NULL until head office
   acknowledged it; sent rows may be pruned after a retention period without

@@ -14,14 +14,14 @@ import sqlite_utils
 
 from common.clock import business_date, isoformat_z, utcnow
 
+from .. import settings as settings_module
+from ..auth.operations import upsert_user
+from ..catalog.queries import upsert_product
+from ..db import immediate
+from ..reports.queries import daily
+from ..stock.ledger import move_stock
+from ..stock.operations import apply_central_stock
 from . import outbox
-from . import settings as settings_module
-from .auth.operations import upsert_user
-from .catalog.queries import upsert_product
-from .db import immediate
-from .reports.queries import daily
-from .stock.ledger import move_stock
-from .stock.operations import apply_central_stock
 
 REPLENISHMENT_STATUSES = ("requested", "approved", "rejected", "shipped", "received")
 
