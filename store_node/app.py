@@ -14,19 +14,9 @@ from common.web.errors import body as error_body
 
 from . import monitoring
 from . import settings as settings_module
-from .auth.api import blp as session_blp
 from .auth.guard import api_staff, page_language, page_staff
-from .catalog.api import blp as products_blp
 from .db import NotInitialised, migrate, open_existing
 from .node import Node, current_node
-from .reports.api import blp as reports_blp
-from .restock.api import blp as restock_blp
-from .returns.api import blp as returns_blp
-from .sales.api import blp as sales_blp
-from .shifts.api import blp as shifts_blp
-from .stock.api import blp as stock_blp
-from .sync.api import blp as sync_blp
-from .till import register as register_till
 
 log = logging.getLogger("comptoir.store")
 
@@ -96,10 +86,26 @@ def _signed_in() -> bool:
 
 
 def _register_blueprints(app: Flask, api: Api) -> None:
-    for blueprint in (session_blp, products_blp, sales_blp, returns_blp, stock_blp,
-                      restock_blp, reports_blp, sync_blp, shifts_blp):
-        api.register_blueprint(blueprint)
-    register_till(app)
+    from .auth.api import blp as session_blp
+    from .catalog.api import blp as products_blp
+    from .reports.api import blp as reports_blp
+    from .restock.api import blp as restock_blp
+    from .returns.api import blp as returns_blp
+    from .sales.api import blp as sales_blp
+    from .shifts.api import blp as shifts_blp
+    from .stock.api import blp as stock_blp
+    from .sync.api import blp as sync_blp
+    from .till import pages, returns, sell, shifts, stock
+
+    for blp in (session_blp, products_blp, sales_blp, returns_blp, stock_blp,
+                restock_blp, reports_blp, sync_blp, shifts_blp):
+        api.register_blueprint(blp)
+    for bp in (pages.bp, sell.bp, returns.bp, stock.bp, shifts.bp):
+        app.register_blueprint(bp)
+    _register_service_routes(app)
+
+
+def _register_service_routes(app: Flask) -> None:
     node: Node = app.extensions["comptoir_store"]
 
     @app.get("/healthz")

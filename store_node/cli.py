@@ -10,6 +10,7 @@ import click
 
 from .db import NotInitialised, open_existing
 from .setup import SetupError, init_store, seed_demo
+from .sync.runner import SyncNotConfigured, start_background_sync
 
 data_dir_option = click.option(
     "--data-dir",
@@ -130,8 +131,6 @@ def serve_command(data_dir: Path | None, host: str, port: int, threads: int | No
 
 def _start_sync(folder: Path, config: Any) -> tuple[Any, Any]:
     """Start the push/pull jobs on their own connection, when head office is configured."""
-    from .sync.runner import SyncNotConfigured, start_background_sync
-
     sync_db = open_existing(folder)
     try:
         scheduler = start_background_sync(sync_db, folder, dict(config))

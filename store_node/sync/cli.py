@@ -6,9 +6,14 @@ import json
 from pathlib import Path
 
 import click
+import sqlite_utils
+
+from sync.client import SyncError
+from sync.jobs import SyncRunner
 
 from ..cli import data_dir_option, open_store, resolve_data_dir
 from . import outbox
+from .runner import SyncNotConfigured, build_runner
 
 
 @click.group("sync")
@@ -47,9 +52,7 @@ def status_command(as_json: bool, data_dir: Path | None) -> None:
     click.echo(f"last error:      {state['last_error'] or '-'}")
 
 
-def _runner(folder: Path):
-    from .runner import SyncNotConfigured, build_runner
-
+def _runner(folder: Path) -> tuple[sqlite_utils.Database, SyncRunner]:
     db = open_store(folder)
     try:
         return db, build_runner(db, folder)
@@ -72,8 +75,6 @@ def _fail(db, exc) -> None:
 @data_dir_option
 def now_command(data_dir: Path | None) -> None:
     """Push every queued event, then pull changes. Waits for a scheduled run that holds the lock."""
-    from sync.client import SyncError
-
     db, runner = _runner(resolve_data_dir(data_dir))
     try:
         pushed = runner.push(wait=True)
@@ -94,8 +95,6 @@ def now_command(data_dir: Path | None) -> None:
 @data_dir_option
 def resync_command(full: bool, data_dir: Path | None) -> None:
     """Pull a full snapshot from head office (catalog, prices, users, central stock, decisions)."""
-    from sync.client import SyncError
-
     db, runner = _runner(resolve_data_dir(data_dir))
     try:
         pulled = runner.pull(wait=True, full=True)
@@ -116,8 +115,6 @@ def realign_command(last_receipt: str | None, data_dir: Path | None) -> None:
     Head office applies each store event once by its sequence number; a store whose file is
     older than what head office holds would reuse numbers. Events still queued here keep their
     order; any head office already has is recognised by its id and not applied twice."""
-    from sync.client import SyncError
-
     receipt = None
     if last_receipt is not None:
         number = last_receipt.rsplit("-", 1)[-1]

@@ -23,6 +23,8 @@ from common.clock import isoformat_z, parse_instant, utcnow
 from common.ids import new_id
 from sync.protocol import EVENT_TYPES
 
+from ..db import immediate
+
 
 def next_value(conn: sqlite3.Connection, name: str) -> int:
     """Next value of a named counter (call inside the write transaction)."""
@@ -95,8 +97,6 @@ def renumber_after(db: sqlite_utils.Database, head_office_seq: int) -> int:
     Unsent events keep their order and get the numbers after ``head_office_seq``; any of them
     head office already holds (the old PC pushed it) is recognised there by its event id and
     counted as a duplicate, never applied twice."""
-    from ..db import immediate
-
     with immediate(db) as conn:
         current = int(conn.execute("SELECT value FROM sequences WHERE name = 'outbox'").fetchone()[0])
         if head_office_seq <= current:
