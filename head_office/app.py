@@ -7,21 +7,55 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Blueprint, Flask, has_request_context, jsonify
 from flask_smorest import Api
 
 from common.clock import parse_instant, utcnow
 from common.errors import Unauthorized
+from common.i18n import _
 from common.tokens import HEAD_OFFICE, TokenSigner
 from common.web import create_service_app, i18n
 
 from . import monitoring
 from .auth.cache import AuthCache
 from .auth.guard import api_user, page_language, page_user
+from .auth.views import blp as session_blp
+from .catalog.console import bp as catalog_console_bp
+from .catalog.views import blp as products_blp
+from .console.views import bp as console_bp
 from .db import make_engine, make_session_factory
+from .replenishment.console import bp as replenishment_console_bp
+from .replenishment.views import blp as replenishment_blp
+from .reports.console import bp as reports_console_bp
+from .reports.views import blp as reports_blp
+from .shifts.console import bp as shifts_console_bp
+from .shifts.views import blp as shifts_blp
+from .shop import runtime as shop_runtime
+from .shop.api import blp as shop_api_blp
+from .shop.api import staff_blp as shop_staff_blp
+from .shop.console import bp as shop_console_bp
+from .shop.pages import bp as shop_pages_bp
+from .stock.console import bp as stock_console_bp
+from .stock.views import blp as stock_blp
+from .stores.console import bp as stores_console_bp
+from .stores.views import blp as stores_blp
+from .storesync.console import bp as sync_console_bp
+from .storesync.views import blp as sync_blp
+from .users.views import blp as users_blp
 from .web import close_db
 
 log = logging.getLogger(__name__)
+
+# The JSON API (flask-smorest, in the OpenAPI document), then the pages (plain Flask): each
+# feature package gives its ``views.blp`` and its ``console.bp``; the console's shell comes last.
+API_BLUEPRINTS: tuple[Any, ...] = (
+    session_blp, products_blp, stores_blp, users_blp, sync_blp, stock_blp, replenishment_blp,
+    reports_blp, shop_api_blp, shop_staff_blp, shifts_blp,
+)
+PAGE_BLUEPRINTS: tuple[Blueprint, ...] = (
+    shop_pages_bp, shop_console_bp, reports_console_bp, stock_console_bp, replenishment_console_bp,
+    catalog_console_bp, stores_console_bp, shifts_console_bp, sync_console_bp, console_bp,
+)
 
 API_DEFAULTS: dict[str, Any] = {
     "API_TITLE": "Comptoir head office",
@@ -108,10 +142,6 @@ def _signed_in() -> bool:
 
 def time_ago(instant: str | None) -> str:
     """'2026-11-24T23:13:17.944Z' -> '3 min ago' / 'il y a 3 min' (the API keeps the instant)."""
-    from flask import has_request_context
-
-    from common.i18n import _
-
     def say(message: Any) -> str:
         return str(i18n.translate(message)) if has_request_context() else str(message)
 
@@ -131,31 +161,11 @@ def time_ago(instant: str | None) -> str:
 
 
 def _register_blueprints(app: Flask, api: Api) -> None:
-    from .auth.views import blp as session_blp
-    from .catalog.views import blp as products_blp
-    from .console.views import bp as console_bp
-    from .replenishment.views import blp as replenishment_blp
-    from .reports.views import blp as reports_blp
-    from .shifts.views import blp as shifts_blp
-    from .shop import runtime as shop_runtime
-    from .shop.api import blp as shop_api_blp
-    from .shop.api import staff_blp as shop_staff_blp
-    from .stock.views import blp as stock_blp
-    from .stores.views import blp as stores_blp
-    from .sync_api.views import blp as sync_blp
-    from .users.views import blp as users_blp
-
-    for blp in (session_blp, products_blp, stores_blp, users_blp, sync_blp):
-        api.register_blueprint(blp)
-    for blp in (stock_blp, replenishment_blp, reports_blp, shop_api_blp, shop_staff_blp, shifts_blp):
+    for blp in API_BLUEPRINTS:
         api.register_blueprint(blp)
     shop_runtime.init_app(app)
-    from .shop.console import bp as shop_console_bp
-    from .shop.pages import bp as shop_pages_bp
-
-    app.register_blueprint(shop_pages_bp)
-    app.register_blueprint(shop_console_bp)
-    app.register_blueprint(console_bp)
+    for bp in PAGE_BLUEPRINTS:
+        app.register_blueprint(bp)
     _register_service_routes(app)
 
 

@@ -94,7 +94,8 @@ def seed(ctx: click.Context, demo: bool, products: int | None, days: int) -> Non
     if days:
         from sqlalchemy import func, select
 
-        from .history import generate_history_parallel
+        from demo.history import generate_history_parallel
+
         from .models import Store
 
         engine = make_engine(_database_url(ctx), pool_size=5, max_overflow=0)
@@ -133,7 +134,7 @@ def rebuild_projections(ctx: click.Context) -> None:
                    "Default: Mermaid text on standard output.")
 def diagram(output: str | None) -> None:
     """Draw the head-office domain model (entities, columns, relations) from the live metadata."""
-    from .diagram import mermaid, svg
+    from demo.diagram import mermaid, svg
 
     if output is None:
         click.echo(mermaid(), nl=False)

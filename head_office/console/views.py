@@ -1,7 +1,7 @@
-"""Console pages: sign in and out, home (the dashboard for managers), catalog and stores.
-
-The dashboard, reports and domain pages live in ``pages.py``; stock, replenishment and
-catalog editing pages in ``manage.py``.
+"""The console's shell: sign in and out, the language, home (the dashboard for managers)
+and the domain model. Every other console page lives with its feature, in its
+``console.py`` (``reports/``, ``stock/``, ``replenishment/``, ``catalog/``, ``stores/``,
+``shifts/``, ``storesync/``, ``shop/``).
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from common.errors import ComptoirError
-from common.limits import PAGE_MAX, parse_ascii_int
+from common.i18n import language_code
 from common.throttle import ThrottlePolicy
+from demo.diagram import mermaid, svg
 
 from ..auth.guard import (
     MANAGERS,
@@ -24,9 +25,8 @@ from ..auth.guard import (
     start_page_session,
 )
 from ..auth.operations import authenticate
-from ..catalog.queries import categories, search_products
 from ..models import User
-from ..stores.operations import list_stores
+from ..reports.console import dashboard_page
 from ..users.operations import set_language
 from ..web import client_address, db
 
@@ -72,8 +72,6 @@ def login():
 @page_login_required()
 def choose_language():
     """Save the signed-in user's language; every page follows it from now on."""
-    from common.i18n import language_code
-
     user = page_user()
     chosen = language_code(request.form.get("language"))
     stored = db().get(User, user.id) if user is not None else None
@@ -96,38 +94,30 @@ def home():
     user = page_user()
     if user is not None and user.role not in MANAGERS:
         return render_template("console/staff_home.html")
-    from .pages import dashboard_page
-
     return dashboard_page()
 
 
-@bp.route("/products")
-@page_login_required()
-def products():
-    q = request.args.get("q", "").strip()[:200]
-    category = request.args.get("category", "").strip()[:80]
-    page = parse_ascii_int(request.args.get("page", "1"), minimum=1, maximum=PAGE_MAX) or 1
-    items, total = search_products(db(), q=q or None, category=category or None, page=page, page_size=50)
-    user = page_user()
-    return render_template(
-        "console/products.html",
-        can_edit=user is not None and user.role in MANAGERS,
-        saved=request.args.get("saved", "")[:64],
-        items=items,
-        total=total,
-        q=q,
-        category=category,
-        categories=categories(db()),
-        page=page,
-        pages=max(1, (total + 49) // 50),
+@bp.route("/domain")
+@page_login_required(*MANAGERS)
+def domain():
+    return render_template("console/domain.html", diagram=svg(), mermaid_text=mermaid())
+
+
+@bp.route("/domain.svg")
+@page_login_required(*MANAGERS)
+def domain_svg():
+    return Response(
+        svg(),
+        mimetype="image/svg+xml",
+        headers={"Content-Disposition": 'attachment; filename="comptoir-domain.svg"'},
     )
 
 
-@bp.route("/stores")
+@bp.route("/domain.mmd")
 @page_login_required(*MANAGERS)
-def stores():
-    return render_template("console/stores.html", stores=list_stores(db()))
-
-
-# The other console pages register their routes on ``bp``.
-from . import manage, pages, sync_health  # noqa: E402,F401
+def domain_mermaid():
+    return Response(
+        mermaid(),
+        mimetype="text/plain",
+        headers={"Content-Disposition": 'attachment; filename="comptoir-domain.mmd"'},
+    )

@@ -129,3 +129,17 @@ def status_counts(session: Session) -> dict[str, int]:
             select(Replenishment.status, func.count()).group_by(Replenishment.status)
         )
     }
+
+
+def pending_replenishments(session: Session) -> dict[tuple[int, str], dict]:
+    """Replenishments not yet received or rejected, by (store, SKU): the dashboard shows them
+    instead of offering a second request."""
+    rows = session.execute(
+        select(Replenishment.id, Replenishment.store_id, Product.sku, Replenishment.status,
+               Replenishment.qty_requested)
+        .join(Product, Product.id == Replenishment.product_id)
+        .where(Replenishment.status.in_(("requested", "approved", "shipped")))
+        .order_by(Replenishment.id)
+    )
+    return {(store_id, sku): {"id": rep_id, "status": status, "qty": qty}
+            for rep_id, store_id, sku, status, qty in rows}

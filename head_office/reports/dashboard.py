@@ -4,7 +4,7 @@ the stock balances and the sync state only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,6 +16,7 @@ from common.clock import business_date, isoformat_z, utcnow
 from common.money import round_half_up
 
 from ..models import DailyStoreSales, Product, Store, StoreStock, StoreSyncState, SyncRejection
+from ..shop.reporting import online_dashboard
 
 RECONCILED_FIELDS = ("revenue_cents", "tax_cents", "sales_count", "units", "returns_cents")
 
@@ -107,37 +108,41 @@ def reconcile(
     return out
 
 
-DailySource = Callable[[Session, date, date], Iterable[Any]]
-
-
 def projected_days(session: Session, first: date, last: date) -> Iterable[DailyStoreSales]:
-    """Per store and business date totals, from the projection (the default source)."""
+    """Per store and business date totals, from the projection."""
     return session.scalars(select(DailyStoreSales).where(DailyStoreSales.business_date.between(first, last)))
 
 
-def online_dashboard(session: Session, now: datetime) -> dict[str, Any]:
-    from ..shop.reporting import online_dashboard as build
-
-    return build(session, now)
-
-
-def dashboard(
-    session: Session,
-    now: datetime | None = None,
-    alert_limit: int = 50,
-    daily_source: DailySource = projected_days,
-) -> dict[str, Any]:
-    """``daily_source`` gives rows shaped like ``DailyStoreSales`` (the benchmark swaps in one
-    computed from the sales and returns tables to compare)."""
-    now = now or utcnow()
+def dashboard_window(session: Session, now: datetime) -> tuple[list[Store], date, date]:
+    """The active stores and the business days the dashboard covers: each store's last 30."""
     stores = list(session.scalars(select(Store).where(Store.active.is_(True)).order_by(Store.id)))
-    today = {s.id: business_date(now, s.timezone) for s in stores}
+    todays = [business_date(now, s.timezone) for s in stores] or [business_date(now, "UTC")]
+    return stores, min(todays) - timedelta(days=29), max(todays)
+
+
+def dashboard(session: Session, now: datetime | None = None, alert_limit: int = 50) -> dict[str, Any]:
+    """Each active store's day, 7 and 30 days, alerts and sync, from the daily projection."""
+    now = now or utcnow()
+    stores, first, last = dashboard_window(session, now)
+    return dashboard_of(session, now, stores, first, last, projected_days(session, first, last), alert_limit)
+
+
+def dashboard_of(
+    session: Session,
+    now: datetime,
+    stores: list[Store],
+    first: date,
+    last: date,
+    day_rows: Iterable[Any],
+    alert_limit: int = 50,
+) -> dict[str, Any]:
+    """The dashboard over ``day_rows`` (rows shaped like ``DailyStoreSales`` for ``first`` to
+    ``last``) and the stores' current stock and sync state."""
     if not stores:
         return {"as_of": isoformat_z(now), "stores": [], "days": [], "online": online_dashboard(session, now)}
-    first = min(today.values()) - timedelta(days=29)
-    last = max(today.values())
+    today = {s.id: business_date(now, s.timezone) for s in stores}
     daily: dict[int, dict[date, Any]] = {}
-    for row in daily_source(session, first, last):
+    for row in day_rows:
         daily.setdefault(row.store_id, {})[row.business_date] = row
 
     alerts: dict[int, dict[str, list[dict[str, Any]]]] = {

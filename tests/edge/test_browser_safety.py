@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from common.csvsafe import safe_cell
 from common.web.headers import SECURITY_HEADERS
-from head_office.history import Item, apply, sale_payload
+from demo.history import Item, apply, sale_payload
 from head_office.models import Product
 from tests.edge.conftest import CSRF_FIELD
 

@@ -166,7 +166,7 @@ def test_store_staff_cannot_edit_the_catalog(client, demo_chain, token_for):
 
 def test_a_sale_keeps_the_price_it_was_sold_at(client, manager, demo_chain):
     from common.clock import utcnow
-    from head_office.history import Item, apply, sale_payload
+    from demo.history import Item, apply, sale_payload
     from head_office.models import SaleLine
 
     syrup = demo_chain.scalar(select(Product).where(Product.sku == "GRO-006"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from head_office.history import Item, apply, sale_payload
+from demo.history import Item, apply, sale_payload
 from head_office.models import CentralStock, Product, Replenishment
 from tests.head_office.console_support import fast_demo_hashes  # noqa: F401
 from tests.support import live_server

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
-from head_office.history import Item, return_payload, sale_payload
-from head_office.history import apply as apply_event_of
+from demo.history import Item, return_payload, sale_payload
+from demo.history import apply as apply_event_of
 from head_office.models import Product, StoreStock, StoreSyncState, SyncRejection
 from head_office.reports.dashboard import dashboard
 from tests.head_office.console_support import fast_demo_hashes  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from head_office.diagram import entities, mermaid, svg
+from demo.diagram import entities, mermaid, svg
 from head_office.models import Base
 
 

@@ -43,7 +43,7 @@ def set_central(session, sku, on_hand, reserved=0):
 def store_request(session, store_id, sku, qty):
     """A restock request as a store's event makes it (what ingest creates)."""
     from common.clock import utcnow
-    from head_office.ingest.apply import apply_event
+    from head_office.storesync.apply import apply_event
 
     request_id = uuid.uuid4()
     apply_event(
@@ -128,7 +128,7 @@ def test_ship_moves_reserved_to_in_transit_and_receipt_closes_it(client, manager
     )
 
     from common.clock import utcnow
-    from head_office.ingest.apply import apply_event
+    from head_office.storesync.apply import apply_event
 
     apply_event(
         demo_chain,
@@ -292,7 +292,7 @@ def test_list_filters_by_status_and_store_with_store_stock_and_recent_sales(clie
     from datetime import timedelta
 
     from common.clock import utcnow
-    from head_office.history import Item, apply, sale_payload
+    from demo.history import Item, apply, sale_payload
 
     milk = demo_chain.scalar(select(Product).where(Product.sku == "GRO-001"))
     for n, when in enumerate(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
-from head_office.history import Item, apply, return_payload, sale_payload
+from demo.history import Item, apply, return_payload, sale_payload
 from head_office.models import Product
 from tests.head_office.console_support import fast_demo_hashes  # noqa: F401
 
@@ -240,7 +240,7 @@ def snapshot(session):
 def test_rebuilding_the_projections_gives_exactly_the_same_figures(
     client, manager, runner, demo_chain, february
 ):
-    from head_office.history import generate_history
+    from demo.history import generate_history
 
     generate_history(demo_chain, days=3, sales_per_day=12, now=utc(2026, 2, 14, 20))
     demo_chain.commit()
@@ -262,7 +262,7 @@ def test_rebuilding_the_projections_gives_exactly_the_same_figures(
 
 def test_sale_ids_make_projections_count_each_sale_once(client, manager, demo_chain):
     """A duplicate sale event is refused by ingest and the projections do not move."""
-    from head_office.ingest.apply import Unappliable
+    from head_office.storesync.apply import Unappliable
 
     (milk,) = products(demo_chain, "GRO-001")
     sale = sale_payload(3, "S03-000001", [Item.of(milk, 2)], utc(2026, 2, 3, 15), sale_id=uuid.uuid4())

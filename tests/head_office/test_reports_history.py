@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from common.clock import business_date, zone
-from head_office.history import HOURS, generate_history
+from demo.history import HOURS, generate_history
 from head_office.models import DailyStoreSales, Return, Sale, SalePayment
 from tests.head_office.console_support import fast_demo_hashes  # noqa: F401
 

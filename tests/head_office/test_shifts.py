@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from head_office.ingest.apply import apply_event
+from head_office.storesync.apply import apply_event
 from tests.head_office.test_languages import sign_in
 
 SHIFT_ID = str(uuid.uuid4())
@@ -48,7 +48,7 @@ def test_shift_events_make_one_row_per_shift(client, db_session, make_store, mak
 def test_a_shift_event_from_another_store_is_refused(db_session, make_store) -> None:
     import pytest
 
-    from head_office.ingest.apply import Unappliable
+    from head_office.storesync.apply import Unappliable
 
     make_store()
     with pytest.raises(Unappliable):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from head_office.models import StoreSyncMinute
 from head_office.stores.operations import issue_token
-from head_office.sync_api.health import last_24_hours, record_contact
+from head_office.storesync.health import last_24_hours, record_contact
 from tests.head_office.console_support import fast_demo_hashes  # noqa: F401
 
 from .sync_events import EventMaker, push_body

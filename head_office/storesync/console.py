@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Blueprint, render_template
 
 from ..auth.guard import MANAGERS, page_login_required
-from ..sync_api.health import last_24_hours, local_hours
+from ..models import Store
 from ..web import db
-from .views import bp
+from .health import last_24_hours, local_hours
+
+bp = Blueprint("sync_console", __name__)
 
 
 @bp.route("/sync-health")
@@ -15,8 +17,6 @@ from .views import bp
 def sync_health():
     hours, stores = last_24_hours(db())
     timezone = "America/Montreal"
-    from ..models import Store
-
     first = db().get(Store, stores[0].store_id) if stores else None
     if first is not None:
         timezone = first.timezone

@@ -337,7 +337,7 @@ def apply_event(
     """Apply one validated event (payload as loaded by ``sync.protocol`` schemas)."""
     if event_type == "sale":
         # One way to write a sale: the bulk writer, with a run of one.
-        from .batch import apply_sales
+        from .sale_batch import apply_sales
 
         refused = apply_sales(session, store_id, [{"event_id": event_id, "payload": payload}])
         if refused:

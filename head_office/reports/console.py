@@ -1,42 +1,26 @@
-"""Manager console pages: dashboard, consolidated report (with its CSV), domain model."""
+"""Console pages of reports: the managers' dashboard (the console's home) and the
+consolidated sales report with its CSV."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from common.clock import business_date, utcnow
 from common.errors import ComptoirError
 
 from ..auth.guard import MANAGERS, page_login_required
-from ..diagram import mermaid, svg
-from ..reports import queries
-from ..reports.charts import bar_chart, column_chart
-from ..reports.dashboard import dashboard as build_dashboard
-from ..reports.dashboard import parked_events
-from ..reports.views import with_replica_lag
+from ..replenishment.queries import pending_replenishments
 from ..stores.operations import list_stores
 from ..web import report_db
-from .views import bp
+from . import queries
+from .charts import bar_chart, column_chart
+from .dashboard import dashboard as build_dashboard
+from .dashboard import parked_events
+from .views import with_replica_lag
 
-
-def pending_replenishments(session) -> dict[tuple[int, str], dict]:
-    """Replenishments not yet received or rejected, by (store, SKU): the dashboard shows them
-    instead of offering a second request."""
-    from sqlalchemy import select
-
-    from ..models import Product, Replenishment
-
-    rows = session.execute(
-        select(Replenishment.id, Replenishment.store_id, Product.sku, Replenishment.status,
-               Replenishment.qty_requested)
-        .join(Product, Product.id == Replenishment.product_id)
-        .where(Replenishment.status.in_(("requested", "approved", "shipped")))
-        .order_by(Replenishment.id)
-    )
-    return {(store_id, sku): {"id": rep_id, "status": status, "qty": qty}
-            for rep_id, store_id, sku, status, qty in rows}
+bp = Blueprint("reports_console", __name__)
 
 
 def dashboard_page():
@@ -130,62 +114,3 @@ def reports_csv():
             "Content-Type": "text/csv; charset=utf-8",
         },
     )
-
-
-@bp.route("/domain")
-@page_login_required(*MANAGERS)
-def domain():
-    return render_template("console/domain.html", diagram=svg(), mermaid_text=mermaid())
-
-
-@bp.route("/domain.svg")
-@page_login_required(*MANAGERS)
-def domain_svg():
-    return Response(
-        svg(),
-        mimetype="image/svg+xml",
-        headers={"Content-Disposition": 'attachment; filename="comptoir-domain.svg"'},
-    )
-
-
-@bp.route("/domain.mmd")
-@page_login_required(*MANAGERS)
-def domain_mermaid():
-    return Response(
-        mermaid(),
-        mimetype="text/plain",
-        headers={"Content-Disposition": 'attachment; filename="comptoir-domain.mmd"'},
-    )
-
-
-@bp.route("/shifts")
-@page_login_required(*MANAGERS)
-def shifts():
-    """Every store's cashier shifts by business day, with counted cash and over or short."""
-    from ..shifts.queries import list_shifts
-
-    session = report_db()
-    stores = list_stores(session)
-    today = business_date(utcnow(), stores[0].timezone if stores else "America/Montreal")
-    start_text = request.args.get("from") or (today - timedelta(days=6)).isoformat()
-    end_text = request.args.get("to") or today.isoformat()
-    store_text = request.args.get("store", "")
-    items, error = [], None
-    try:
-        start, end = queries.parse_range(start_text, end_text)
-        store = queries.parse_store(session, store_text)
-        items = list_shifts(session, store.id if store else None, start, end)
-    except ComptoirError as exc:
-        error = exc.message
-    days: dict[tuple[str, int], dict] = {}
-    for shift in items:
-        key = (shift["business_date"] or "", shift["store_id"])
-        group = days.setdefault(key, {"date": key[0], "store_code": shift["store_code"],
-                                      "store_name": shift["store_name"], "shifts": [],
-                                      "over_short_cents": 0})
-        group["shifts"].append(shift)
-        group["over_short_cents"] += shift["over_short_cents"] or 0
-    return render_template(
-        "console/shifts.html", groups=list(days.values()), error=error, stores=stores,
-        start=start_text, end=end_text, store=store_text,
-    ), 400 if error else 200

@@ -18,7 +18,7 @@ from html import escape
 from sqlalchemy import Column, MetaData, Table, UniqueConstraint
 from sqlalchemy.dialects import postgresql
 
-from .models import Base
+from head_office.models import Base
 
 TYPE_NAMES = {
     "INTEGER": "int",

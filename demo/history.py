@@ -35,10 +35,9 @@ from common.pricing import (
     refund_line,
     refund_tenders,
 )
-
-from .ingest.apply import apply_event, move_store_stock
-from .ingest.batch import apply_sales
-from .models import Product, Sale, Store
+from head_office.models import Product, Sale, Store
+from head_office.storesync.apply import apply_event, move_store_stock
+from head_office.storesync.sale_batch import apply_sales
 
 NAMESPACE = uuid.UUID("6f1c4e5a-2b7d-4c1e-9a3f-0c0fee5a1e00")
 

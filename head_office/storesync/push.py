@@ -24,10 +24,10 @@ from common.errors import ComptoirError, Conflict
 from common.limits import INT32_MAX
 from sync.protocol import SEQ_GAP
 
-from ..ingest.apply import Unappliable, apply_event
-from ..ingest.batch import apply_sales
 from ..models import ReceivedEvent, StoreSyncState, SyncRejection
+from .apply import Unappliable, apply_event
 from .health import record_contact
+from .sale_batch import apply_sales
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,0 @@
-"""Turning store events into head-office records (the push side of sync)."""

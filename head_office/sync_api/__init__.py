@@ -1,1 +1,0 @@
-"""The ``/sync/v1`` endpoints stores talk to."""
