@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from .errors import ValidationFailed
+from .errors import Conflict, ValidationFailed
 from .i18n import _
 from .limits import (
     DISCOUNT_PERCENT_MAX,
@@ -234,6 +234,132 @@ def short_stock(lines: Iterable[PricedLine], on_hand: Mapping[str, int]) -> dict
         wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
     return {sku: qty for sku, qty in wanted.items() if qty > on_hand.get(sku, 0)}
 
+
+
+# Lines priced from a catalog -------------------------------------------------------------------
+# ``products`` maps a SKU to its catalog entry: a mapping with ``name``, ``price_cents``,
+# ``tax_class``, ``active`` and ``on_hand`` (the store reads them from its SQLite file).
+
+
+def check_line_shape(index: int, line: Mapping[str, Any]) -> None:
+    """A requested line's quantity is a whole number within the limits."""
+    qty = line.get("qty")
+    where = f"lines.{index}.qty"
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty < QTY_MIN:
+        raise ValidationFailed(
+            _('Line %(v1)s: the quantity must be at least %(qty_min)s.', v1=index + 1, qty_min=QTY_MIN),
+            code="invalid_quantity",
+            errors={where: [f"must be a whole number of at least {QTY_MIN}"]},
+        )
+    if qty > QTY_MAX:
+        raise ValidationFailed(
+            _(
+                'Line %(v1)s: %(qty)s units is more than the %(qty_max)s allowed on a line.',
+                v1=index + 1,
+                qty=qty,
+                qty_max=format(QTY_MAX, ','),
+            ),
+            code="invalid_quantity",
+            errors={where: [f"must be at most {QTY_MAX}"]},
+        )
+
+
+def product_problem(index: int, sku: str, product: Mapping[str, Any] | None) -> ValidationFailed | None:
+    """Why the product of a line cannot be sold (unknown, inactive), or None."""
+    if product is None:
+        return ValidationFailed(
+            _('Unknown product %(sku)s.', sku=repr(sku)),
+            code="unknown_product",
+            errors={f"lines.{index}.sku": [f"no product {sku}"]},
+        )
+    if not product["active"]:
+        return ValidationFailed(
+            _('%(v0)s (%(sku)s) is no longer sold.', v0=product["name"], sku=sku),
+            code="product_inactive",
+            errors={f"lines.{index}.sku": ["inactive product"]},
+        )
+    return None
+
+
+def priced_line(index: int, line: Mapping[str, Any], product: Mapping[str, Any]) -> PricedLine:
+    """One requested line priced at the product's current price."""
+    qty = int(line["qty"])
+    percent = line.get("discount_percent")
+    percent_value = Decimal(str(percent)) if percent is not None else None
+    unit_price = cents(product["price_cents"], "price_cents")
+    discount = line_discount(
+        line_gross(qty, unit_price), percent_value, line.get("discount_cents"), f"lines.{index}"
+    )
+    return PricedLine(
+        line_no=index + 1,
+        sku=str(line["sku"]),
+        name=str(product["name"]),
+        qty=qty,
+        unit_price_cents=unit_price,
+        tax_class=str(product["tax_class"]),
+        discount_percent=percent_value,
+        discount_cents=discount,
+    )
+
+
+def price_lines(
+    lines: Sequence[Mapping[str, Any]], products: Mapping[str, Mapping[str, Any]]
+) -> list[PricedLine]:
+    """Price requested lines from the catalog entries of their SKUs.
+
+    Refuses no lines or too many, bad quantities and discounts, unknown and inactive products.
+    """
+    if not lines:
+        raise ValidationFailed(_('A sale needs at least one line.'), errors={"lines": ["empty"]})
+    if len(lines) > LINES_MAX:
+        raise ValidationFailed(
+            _(
+                'A sale has at most %(lines_max)s lines (%(v3)s given).',
+                lines_max=LINES_MAX,
+                v3=len(lines),
+            ),
+            code="too_many_lines",
+            errors={"lines": [f"at most {LINES_MAX} lines"]},
+        )
+    for index, line in enumerate(lines):
+        check_line_shape(index, line)
+    priced: list[PricedLine] = []
+    for index, line in enumerate(lines):
+        product = products.get(str(line["sku"]))
+        problem = product_problem(index, str(line["sku"]), product)
+        if problem is not None:
+            raise problem
+        assert product is not None  # product_problem refuses a missing one
+        priced.append(priced_line(index, line, product))
+    return priced
+
+
+def check_stock(lines: Sequence[PricedLine], on_hand: Mapping[str, int], allow_oversell: bool) -> bool:
+    """Refuse selling beyond stock unless allowed (409 ``insufficient_stock``); returns whether a
+    count is needed (the sale oversold)."""
+    names = {line.sku: line.name for line in lines}
+    short = short_stock(lines, on_hand)
+    if not short:
+        return False
+    if allow_oversell:
+        return True
+    sku, qty = next(iter(short.items()))
+    left = max(on_hand.get(sku, 0), 0)
+    left_text = _("none left") if left == 0 else _("only %(left)s left", left=left)
+    raise Conflict(
+        _(
+            'Not enough %(v1)s (%(sku)s) in stock: %(left_text)s, %(qty)s asked.',
+            v1=names[sku],
+            sku=sku,
+            left_text=left_text,
+            qty=qty,
+        ),
+        code="insufficient_stock",
+        errors={
+            s: {"name": names[s], "available": max(on_hand.get(s, 0), 0), "asked": q}
+            for s, q in short.items()
+        },
+    )
 
 # Payments --------------------------------------------------------------------------------------
 

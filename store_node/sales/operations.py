@@ -18,19 +18,17 @@ from typing import Any
 import sqlite_utils
 
 from common.clock import business_date, isoformat_z, utcnow
-from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from common.errors import Forbidden, NotFound
 from common.i18n import _
 from common.ids import new_id
-from common.limits import LINES_MAX, QTY_MAX, QTY_MIN
 from common.pricing import (
     PricedLine,
     PricedSale,
+    check_stock,
     discount_over_limit,
-    line_discount,
-    line_gross,
+    price_lines,
     price_sale,
     settle_cash,
-    short_stock,
 )
 from common.taxes import TaxTable
 
@@ -56,109 +54,29 @@ class SellingRules:
     registers: tuple[str, ...] = ("1", "2")
 
 
-def check_line_shape(index: int, line: Mapping[str, Any]) -> None:
-    qty = line.get("qty")
-    where = f"lines.{index}.qty"
-    if not isinstance(qty, int) or isinstance(qty, bool) or qty < QTY_MIN:
-        raise ValidationFailed(
-            _('Line %(v1)s: the quantity must be at least %(qty_min)s.', v1=index + 1, qty_min=QTY_MIN),
-            code="invalid_quantity",
-            errors={where: [f"must be a whole number of at least {QTY_MIN}"]},
-        )
-    if qty > QTY_MAX:
-        raise ValidationFailed(
-            _(
-                'Line %(v1)s: %(qty)s units is more than the %(qty_max)s allowed on a line.',
-                v1=index + 1,
-                qty=qty,
-                qty_max=format(QTY_MAX, ','),
-            ),
-            code="invalid_quantity",
-            errors={where: [f"must be at most {QTY_MAX}"]},
-        )
-
-
-def catalog_rows(conn: Any, skus: Iterable[str]) -> dict[str, Any]:
-    """The local catalog's rows (sku, name, price_cents, tax_class, active, on_hand) of ``skus``."""
+def catalog_rows(conn: Any, skus: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The local catalog's entries (sku, name, price_cents, tax_class, active, on_hand) of ``skus``."""
     wanted = sorted(set(skus))
     if not wanted:
         return {}
     marks = ",".join("?" * len(wanted))
-    rows = conn.execute(
+    cursor = conn.execute(
         "SELECT p.sku, p.name, p.price_cents, p.tax_class, p.active, coalesce(s.on_hand, 0) AS on_hand"
         f" FROM products p LEFT JOIN stock s ON s.sku = p.sku WHERE p.sku IN ({marks})",
         wanted,
-    ).fetchall()
-    return {row[0]: row for row in rows}
-
-
-def product_problem(index: int, sku: str, product: Any) -> ValidationFailed | None:
-    """Why the product of a line cannot be sold (unknown, inactive), or None."""
-    if product is None:
-        return ValidationFailed(
-            _('Unknown product %(sku)s.', sku=repr(sku)),
-            code="unknown_product",
-            errors={f"lines.{index}.sku": [f"no product {sku}"]},
-        )
-    if not product[4]:
-        return ValidationFailed(
-            _('%(v0)s (%(sku)s) is no longer sold.', v0=product[1], sku=sku),
-            code="product_inactive",
-            errors={f"lines.{index}.sku": ["inactive product"]},
-        )
-    return None
-
-
-def priced_line(index: int, line: Mapping[str, Any], product: Any) -> PricedLine:
-    """One requested line priced at the product's current price (``common.pricing``)."""
-    qty = int(line["qty"])
-    percent = line.get("discount_percent")
-    percent_value = Decimal(str(percent)) if percent is not None else None
-    discount = line_discount(
-        line_gross(qty, product[2]), percent_value, line.get("discount_cents"), f"lines.{index}"
     )
-    return PricedLine(
-        line_no=index + 1,
-        sku=str(line["sku"]),
-        name=product[1],
-        qty=qty,
-        unit_price_cents=product[2],
-        tax_class=product[3],
-        discount_percent=percent_value,
-        discount_cents=discount,
-    )
+    keys = [column[0] for column in cursor.description]
+    return {row["sku"]: row for row in (dict(zip(keys, values, strict=True)) for values in cursor)}
 
 
-def price_lines(
+def price_from_catalog(
     conn: Any, lines: Sequence[Mapping[str, Any]]
 ) -> tuple[list[PricedLine], dict[str, int]]:
-    """Price requested lines from the local catalog; returns lines and on-hand per SKU.
-
-    Refuses unknown and inactive products, bad quantities and discounts.
-    """
-    if not lines:
-        raise ValidationFailed(_('A sale needs at least one line.'), errors={"lines": ["empty"]})
-    if len(lines) > LINES_MAX:
-        raise ValidationFailed(
-            _(
-                'A sale has at most %(lines_max)s lines (%(v3)s given).',
-                lines_max=LINES_MAX,
-                v3=len(lines),
-            ),
-            code="too_many_lines",
-            errors={"lines": [f"at most {LINES_MAX} lines"]},
-        )
-    for index, line in enumerate(lines):
-        check_line_shape(index, line)
+    """Price requested lines at the local catalog's prices (``common.pricing.price_lines``);
+    returns the lines and the on-hand stock of each SKU."""
     products = catalog_rows(conn, (str(line["sku"]) for line in lines))
-    priced: list[PricedLine] = []
-    for index, line in enumerate(lines):
-        product = products.get(str(line["sku"]))
-        problem = product_problem(index, str(line["sku"]), product)
-        if problem is not None:
-            raise problem
-        priced.append(priced_line(index, line, product))
-    return priced, {sku: row[5] for sku, row in products.items()}
+    priced = price_lines(lines, products)
+    return priced, {sku: int(row["on_hand"]) for sku, row in products.items()}
 
 
 def needs_approval(staff: Staff, sale: PricedSale, limit_percent: Decimal) -> list[int]:
@@ -166,33 +84,6 @@ def needs_approval(staff: Staff, sale: PricedSale, limit_percent: Decimal) -> li
     if staff.at_least("store_manager"):
         return []
     return discount_over_limit(sale, limit_percent)
-
-
-def check_stock(lines: list[PricedLine], on_hand: dict[str, int], allow_oversell: bool) -> bool:
-    """Refuse selling beyond local stock unless allowed; returns whether a count is needed."""
-    names = {line.sku: line.name for line in lines}
-    short = short_stock(lines, on_hand)
-    if not short:
-        return False
-    if allow_oversell:
-        return True
-    sku, qty = next(iter(short.items()))
-    left = max(on_hand.get(sku, 0), 0)
-    left_text = _("none left") if left == 0 else _("only %(left)s left", left=left)
-    raise Conflict(
-        _(
-            'Not enough %(v1)s (%(sku)s) in stock: %(left_text)s, %(qty)s asked.',
-            v1=names[sku],
-            sku=sku,
-            left_text=left_text,
-            qty=qty,
-        ),
-        code="insufficient_stock",
-        errors={
-            s: {"name": names[s], "available": max(on_hand.get(s, 0), 0), "asked": q}
-            for s, q in short.items()
-        },
-    )
 
 
 def record_sale(
@@ -219,7 +110,7 @@ def record_sale(
     day = business_date(now, settings.timezone).isoformat()
     with immediate(db) as conn:
         shift_id = shift_for_sale(conn, register, rules.require_shift)
-        priced, on_hand = price_lines(conn, lines)
+        priced, on_hand = price_from_catalog(conn, lines)
         sale = price_sale(priced, rules.taxes)
         over_limit = needs_approval(cashier, sale, rules.cashier_discount_limit)
         if over_limit and approver is None:

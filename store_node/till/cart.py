@@ -2,7 +2,7 @@
 
 A cart is a list of ``{sku, qty, discount_percent?, discount_cents?}``; prices
 come from the local catalog each time it is shown, with the same arithmetic
-as the sale (``common.pricing``, through ``sales.operations``), so the screen shows what the sale records.
+as the sale (``common.pricing``), so the screen shows what the sale records.
 """
 
 from __future__ import annotations
@@ -20,10 +20,18 @@ from common.errors import ValidationFailed
 from common.i18n import _
 from common.limits import DISCOUNT_PERCENT_MAX, LINES_MAX, QTY_MAX, parse_ascii_int
 from common.money import parse_amount
-from common.pricing import PricedLine, PricedSale, line_gross, price_sale, short_stock
+from common.pricing import (
+    PricedLine,
+    PricedSale,
+    line_gross,
+    price_sale,
+    priced_line,
+    product_problem,
+    short_stock,
+)
 from common.taxes import TaxTable
 
-from ..sales.operations import catalog_rows, priced_line, product_problem
+from ..sales.operations import catalog_rows
 
 PRODUCT_PROBLEMS = {"unknown_product": "unknown product", "product_inactive": "no longer sold"}
 
@@ -149,17 +157,18 @@ def price(db: sqlite_utils.Database, cart: Cart, taxes: TaxTable) -> PricedCart:
         if problem is not None:
             problems[index] = PRODUCT_PROBLEMS.get(problem.code, problem.message)
         if product is None:
-            product = (item["sku"], item["sku"], 0, "standard", 0, 0)
+            product = {"sku": item["sku"], "name": item["sku"], "price_cents": 0,
+                       "tax_class": "standard", "active": 0, "on_hand": 0}
         try:
             line = priced_line(index, item, product)
         except ValidationFailed:
             problems[index] = "discount larger than the line"
             line = priced_line(
                 index, {"sku": item["sku"], "qty": item["qty"],
-                        "discount_cents": line_gross(item["qty"], product[2])}, product,
+                        "discount_cents": line_gross(item["qty"], product["price_cents"])}, product,
             )
         lines.append(line)
-    stock = {sku: row[5] for sku, row in products.items()}
+    stock = {sku: int(row["on_hand"]) for sku, row in products.items()}
     short = short_stock(lines, stock)
     for index, item in enumerate(cart.lines):
         if index not in problems and item["sku"] in short:

@@ -6,11 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from common.errors import ValidationFailed
+from common.errors import Conflict, ValidationFailed
 from common.pricing import (
     PricedLine,
     allocate,
+    check_stock,
     line_discount,
+    price_lines,
     price_sale,
     refund_share,
     settle,
@@ -103,3 +105,43 @@ def test_cumulative_refund_shares_add_up_to_the_amount() -> None:
     assert parts == [33, 34, 33]
     assert sum(parts) == 100
     assert refund_share(100, 3, 0, 2) + refund_share(100, 3, 2, 1) == 100
+
+
+CATALOG = {
+    "MUG": {"sku": "MUG", "name": "Mug", "price_cents": 1299, "tax_class": "standard", "active": 1,
+            "on_hand": 3},
+    "OLD": {"sku": "OLD", "name": "Old mug", "price_cents": 500, "tax_class": "standard", "active": 0,
+            "on_hand": 9},
+}
+
+
+def test_lines_are_priced_at_the_catalog_price_with_their_discount() -> None:
+    lines = price_lines([{"sku": "MUG", "qty": 2, "discount_percent": "10"}], CATALOG)
+    assert [(ln.sku, ln.name, ln.qty, ln.unit_price_cents, ln.discount_cents, ln.net_cents)
+            for ln in lines] == [("MUG", "Mug", 2, 1299, 260, 2338)]
+
+
+@pytest.mark.parametrize(
+    ("lines", "code"),
+    [
+        ([], "validation_error"),
+        ([{"sku": "MUG", "qty": 0}], "invalid_quantity"),
+        ([{"sku": "NOPE", "qty": 1}], "unknown_product"),
+        ([{"sku": "OLD", "qty": 1}], "product_inactive"),
+        ([{"sku": "MUG", "qty": 1, "discount_cents": 1300}], "invalid_discount"),
+    ],
+)
+def test_lines_that_cannot_be_sold_are_refused_with_their_code(lines, code) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        price_lines(lines, CATALOG)
+    assert refused.value.code == code
+
+
+def test_selling_beyond_stock_is_refused_unless_overselling_is_allowed() -> None:
+    lines = price_lines([{"sku": "MUG", "qty": 4}], CATALOG)
+    with pytest.raises(Conflict) as refused:
+        check_stock(lines, {"MUG": 3}, allow_oversell=False)
+    assert refused.value.code == "insufficient_stock"
+    assert refused.value.errors == {"MUG": {"name": "Mug", "available": 3, "asked": 4}}
+    assert check_stock(lines, {"MUG": 3}, allow_oversell=True) is True
+    assert check_stock(lines, {"MUG": 4}, allow_oversell=False) is False

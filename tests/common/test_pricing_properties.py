@@ -155,6 +155,12 @@ FLOAT_CALLS = [
     lambda: pricing.refund_line(100, {"gst": 5.0}, 3, 0, 1),
     lambda: pricing.refund_tenders(100.0, 0, 0),
     lambda: pricing.cents(1.0),
+    lambda: pricing.priced_line(0, {"sku": "A", "qty": 1}, {"name": "A", "price_cents": 9.99,
+                                                          "tax_class": "standard"}),
+    lambda: pricing.price_lines([{"sku": "A", "qty": 1}], {"A": {"name": "A", "price_cents": 9.99,
+                                                                 "tax_class": "standard", "active": 1}}),
+    lambda: pricing.priced_line(0, {"sku": "A", "qty": 1, "discount_cents": 5.0},
+                                {"name": "A", "price_cents": 100, "tax_class": "standard"}),
     lambda: price_sale([PricedLine(1, "A", "A", 1, 100, "standard", None, 0)]).lines[0]
     .discount_fraction_exceeds(10.0),
 ]
@@ -171,9 +177,10 @@ def test_every_public_pricing_function_is_covered_by_the_float_check():
     checked = {"line_gross", "line_net", "line_discount", "PricedLine", "allocate", "settle",
                "settle_cash", "cash_rounding",
                "change_due", "cash_needed", "refund_share", "refund_line", "refund_tenders", "cents",
-               "price_sale"}
+               "price_sale", "priced_line", "price_lines"}
     no_money_in = {"discount_over_limit", "short_stock", "payment_problem", "sale_problem",
-                   "return_problem", "PricedSale", "LineRefund", "TaxTable"}
+                   "return_problem", "PricedSale", "LineRefund", "TaxTable",
+                   "check_line_shape", "product_problem", "check_stock"}
     public = {
         name for name, value in vars(pricing).items()
         if not name.startswith("_") and (inspect.isfunction(value) or inspect.isclass(value))
