@@ -20,7 +20,10 @@ events with them.
   the total and the taxes are not, and card payments never are. The sale keeps
   the difference as ``rounding_cents`` (-2 to +2).
 - A partial return refunds a cumulative share of each amount of a line, so any
-  sequence of partial returns of the line gives back exactly what was paid.
+  sequence of partial returns of the line gives back exactly what was paid. Its
+  refund goes back in the sale's tenders (card first) or the one it names, and
+  the cash part is rounded to 5 cents like a cash payment (:func:`plan_refund`):
+  ``refund_cents`` stays what is owed, ``rounding_cents`` what cash rounding added.
 """
 
 from __future__ import annotations
@@ -534,7 +537,10 @@ def refund_line(
 
 
 def refund_tenders(refund_cents: int, card_paid: int, card_refunded: int) -> list[dict[str, Any]]:
-    """Card first, up to what the card paid and has not had back; the rest in cash."""
+    """Card first, up to what the card paid and has not had back; the rest in cash.
+
+    Amounts owed, before cash rounding (:func:`plan_refund` rounds the cash part).
+    """
     cents(refund_cents, "refund_cents")
     card = min(refund_cents, max(cents(card_paid, "card_paid") - cents(card_refunded, "card_refunded"), 0))
     out: list[dict[str, Any]] = []
@@ -543,6 +549,76 @@ def refund_tenders(refund_cents: int, card_paid: int, card_refunded: int) -> lis
     if refund_cents - card:
         out.append({"tender": "cash", "amount_cents": refund_cents - card})
     return out
+
+
+@dataclass(frozen=True)
+class RefundPlan:
+    """How a return gives the money back.
+
+    ``refunds`` are the amounts that leave the store per tender, the cash part
+    rounded to 5 cents as Canadian cash is (card refunds never are);
+    ``rounding_cents`` (-2 to +2) is what that rounding added, so the refunds add
+    up to ``refund_cents + rounding_cents``. ``tender`` is the one tender used, or
+    None when the refund is split between the card and cash.
+    """
+
+    tender: str | None
+    refunds: list[dict[str, Any]]
+    rounding_cents: int
+
+
+def plan_refund(
+    refund_cents: int, card_paid: int, card_refunded: int, tender: str | None = None
+) -> RefundPlan:
+    """The tenders of a refund of ``refund_cents`` (what the return owes, taxes included).
+
+    With no ``tender``, the sale's own: back to the card first, up to what the
+    card paid and has not had back, the rest in cash. ``"cash"``: all in cash.
+    ``"card"``: all to the card, never more than the card paid on the sale and has
+    not had back (a card refund goes back to the card that paid). The cash part is
+    rounded to 5 cents (:func:`cash_rounding`).
+    """
+    cents(refund_cents, "refund_cents")
+    card_left = max(cents(card_paid, "card_paid") - cents(card_refunded, "card_refunded"), 0)
+    if tender is None:
+        owed = refund_tenders(refund_cents, card_paid, card_refunded)
+    elif tender == "cash":
+        owed = [{"tender": "cash", "amount_cents": refund_cents}] if refund_cents else []
+    elif tender == "card":
+        if refund_cents > card_left:
+            raise ValidationFailed(
+                _(
+                    'Only %(left)s can go back to the card on this sale (the card paid '
+                    '%(paid)s); refund %(amount)s in cash instead.',
+                    left=format_cents(card_left),
+                    paid=format_cents(card_paid),
+                    amount=format_cents(refund_cents),
+                ),
+                code="card_refund_exceeds_card_paid",
+                errors={"tender": ["the card did not pay that much on this sale"]},
+            )
+        owed = [{"tender": "card", "amount_cents": refund_cents}] if refund_cents else []
+    else:
+        raise ValidationFailed(
+            _('A refund is in cash or to the card.'),
+            code="invalid_tender",
+            errors={"tender": [f"one of {', '.join(TENDERS)}"]},
+        )
+    refunds: list[dict[str, Any]] = []
+    rounding = 0
+    for part in owed:
+        amount = part["amount_cents"]
+        if part["tender"] == "cash":
+            rounding = cash_rounding(amount)
+            amount += rounding
+        if amount:
+            refunds.append({"tender": part["tender"], "amount_cents": amount})
+    used = {part["tender"] for part in owed}
+    return RefundPlan(
+        tender=tender or (used.pop() if len(used) == 1 else None),
+        refunds=refunds,
+        rounding_cents=rounding,
+    )
 
 
 # Checking a sale or a return as pushed ---------------------------------------------------------
@@ -716,6 +792,13 @@ def return_problem(p: Mapping[str, Any]) -> str | None:
             if refund.get("tender") not in TENDERS or not _is_cents(refund.get("amount_cents")) \
                     or refund["amount_cents"] < 0:
                 return "each refund is a tender and a whole number of cents, not negative"
-        if refunds and sum(r["amount_cents"] for r in refunds) != p["refund_cents"]:
-            return "the refunds must add up to refund_cents"
+        rounding = p.get("rounding_cents") or 0
+        if not _is_cents(rounding) or not -2 <= rounding <= 2:
+            return "rounding_cents must be a whole number of cents, -2 to 2"
+        if refunds and sum(r["amount_cents"] for r in refunds) != p["refund_cents"] + rounding:
+            return "the refunds must add up to refund_cents + rounding_cents"
+        if rounding:
+            cash = sum(r["amount_cents"] for r in refunds if r["tender"] == "cash")
+            if cash % 5 or cash_rounding(cash - rounding) != rounding:
+                return f"rounding_cents must round the cash refunded to 5 cents ({rounding} given)"
     return None

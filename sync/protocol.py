@@ -220,6 +220,10 @@ PAYLOAD_SCHEMAS: dict[str, dict[str, Any]] = {
                 },
             },
             "refunds": {"type": "array", "maxItems": PAYMENTS_MAX, "items": _refund},
+            # The tender the return named (None: split as the sale was paid) and what cash
+            # rounding added to the cash refunded (absent from older stores: 0).
+            "tender": {"enum": ["cash", "card", None]},
+            "rounding_cents": {"type": "integer", "minimum": -2, "maximum": 2},
         },
     },
     "restock_request": {

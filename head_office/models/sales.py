@@ -108,6 +108,10 @@ class Return(Base):
     taxes: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
     refund_cents: Mapped[int] = mapped_column(BigInteger)
     refunds: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    # The tender the return named (None: split as the sale was paid) and what cash rounding
+    # added to the cash refunded: the refunds add up to refund_cents + rounding_cents.
+    tender: Mapped[str | None] = mapped_column(String(16))
+    rounding_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     event_id: Mapped[Any | None] = mapped_column(Uuid, unique=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -143,6 +143,8 @@ def apply_return(session: Session, store_id: int, p: dict[str, Any], event_id: u
         taxes=p.get("taxes") or {},
         refund_cents=p["refund_cents"],
         refunds=p.get("refunds") or [],
+        tender=p.get("tender"),
+        rounding_cents=p.get("rounding_cents") or 0,
         event_id=event_id,
     )
     ret.lines = [

@@ -285,4 +285,14 @@ ALTER TABLE users ADD COLUMN language TEXT;
 ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
 """,
     ),
+    (
+        4,
+        "returns.tender and returns.rounding_cents",
+        """
+-- The tender a return named (NULL: split as the sale was paid, card first) and what
+-- Canadian cash rounding added to the cash it gave back (-2 to +2 cents).
+ALTER TABLE returns ADD COLUMN tender TEXT CHECK (tender IN ('cash', 'card'));
+ALTER TABLE returns ADD COLUMN rounding_cents INTEGER NOT NULL DEFAULT 0;
+""",
+    ),
 ]

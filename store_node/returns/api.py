@@ -25,13 +25,18 @@ class Returns(MethodView):
     @blp.response(201, ReturnSchema)
     @error_responses(blp, 401, 403, 404, 409)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Return some or all of a sale's lines; refunds by the original tender, card first."""
+        """Return some or all of a sale's lines.
+
+        The refund goes back in the tender named, else as the sale was paid (card first);
+        cash is rounded to 5 cents.
+        """
         node = current_node()
         return record_return(get_db(), store_settings(), g.staff, args["lines"],
                              sale_id=args.get("sale_id"),
                              receipt_number=args.get("receipt_number"),
                              register=args.get("register"), reason=args.get("reason"),
-                             require_shift=node.require_shift, registers=node.registers)
+                             require_shift=node.require_shift, registers=node.registers,
+                             tender=args.get("tender"))
 
 
 @blp.route("/<return_id>")

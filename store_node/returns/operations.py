@@ -6,10 +6,12 @@ refunds ``round(amount x (p + r) / sold) - round(amount x p / sold)`` of each
 (cumulative rounding, ``common.pricing.refund_line``), so returning a line in several parts refunds exactly
 what was charged for it.
 
-Refund tender: back to the card first, up to what was paid by card and not
-yet refunded to it, then cash. Every return is one ``BEGIN IMMEDIATE``
-transaction with its stock movements (kind ``return``) and its ``return``
-outbox event.
+Refund tender: the one the return names (cash, or the card up to what it paid and
+has not had back), else the sale's: back to the card first, up to what was paid by
+card and not yet refunded to it, then cash. The cash part is rounded to 5 cents as
+Canadian cash is (``common.pricing.plan_refund``); card refunds never are. Every
+return is one ``BEGIN IMMEDIATE`` transaction with its stock movements (kind
+``return``) and its ``return`` outbox event.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from common.errors import NotFound, ValidationFailed
 from common.i18n import _
 from common.ids import new_id
 from common.limits import QTY_MIN, TEXT_MAX
-from common.pricing import refund_line, refund_tenders
+from common.pricing import RefundPlan, plan_refund, refund_line
 
 from .. import monitoring
 from ..auth.operations import Staff
@@ -140,8 +142,12 @@ def record_return(
     reason: str | None = None,
     require_shift: bool = False,
     registers: tuple[str, ...] = ("1", "2"),
+    tender: str | None = None,
 ) -> dict[str, Any]:
     """Record a return against a sale; returns it as the API shows it.
+
+    ``tender`` (``cash`` or ``card``) names how the refund goes back; None: as the
+    sale was paid.
 
     It belongs to the open shift of ``register`` (409 ``no_open_shift`` when
     ``require_shift`` and there is none) and keeps the customer's ``reason``.
@@ -201,14 +207,16 @@ def record_return(
         subtotal = sum(line["net_cents"] for line in out_lines)
         tax = sum(taxes.values())
         refund = subtotal + tax
-        refunds = _refund_tenders(conn, sid, refund)
+        plan = _refund_plan(conn, sid, refund, tender)
+        refunds = plan.refunds
         return_id = new_id()
         conn.execute(
             "INSERT INTO returns (id, sale_id, store_id, cashier, occurred_at, business_date,"
-            " subtotal_cents, tax_cents, taxes, refund_cents, register, shift_id, reason)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " subtotal_cents, tax_cents, taxes, refund_cents, register, shift_id, reason, tender,"
+            " rounding_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (return_id, sid, settings.store_id, cashier.username, occurred_at, day, subtotal, tax,
-             json.dumps(taxes), refund, register, shift_id, reason),
+             json.dumps(taxes), refund, register, shift_id, reason, plan.tender,
+             plan.rounding_cents),
         )
         conn.executemany(
             "INSERT INTO return_lines (return_id, sale_id, sale_line_no, sku, qty, net_cents,"
@@ -242,6 +250,8 @@ def record_return(
             "refund_cents": refund,
             "lines": [{k: v for k, v in ln.items() if k != "taxes"} for ln in out_lines],
             "refunds": refunds,
+            "tender": plan.tender,
+            "rounding_cents": plan.rounding_cents,
             "register": register,
             "shift_id": shift_id,
             "reason": reason,
@@ -257,8 +267,8 @@ def record_return(
     return result
 
 
-def _refund_tenders(conn: Any, sale_id: str, refund: int) -> list[dict[str, Any]]:
-    """Card first, up to what the card paid and has not had back; the rest in cash."""
+def _refund_plan(conn: Any, sale_id: str, refund: int, tender: str | None) -> RefundPlan:
+    """The named tender, else card first up to what the card paid and has not had back."""
     card_paid = conn.execute(
         "SELECT coalesce(sum(amount_cents), 0) FROM sale_payments WHERE sale_id = ? AND tender = 'card'",
         (sale_id,),
@@ -268,7 +278,7 @@ def _refund_tenders(conn: Any, sale_id: str, refund: int) -> list[dict[str, Any]
         " JOIN returns r ON r.id = rr.return_id WHERE r.sale_id = ? AND rr.tender = 'card'",
         (sale_id,),
     ).fetchone()[0]
-    return refund_tenders(refund, card_paid, card_refunded)
+    return plan_refund(refund, card_paid, card_refunded, tender)
 
 
 def returns_of_sale(db: sqlite_utils.Database, sale_id: str) -> list[dict[str, Any]]:
@@ -286,15 +296,16 @@ def find_return(db: sqlite_utils.Database, return_id: str) -> dict[str, Any]:
     conn = db.conn
     row = conn.execute(
         "SELECT r.id, r.sale_id, s.receipt_number, r.cashier, r.occurred_at, r.business_date,"
-        " r.subtotal_cents, r.tax_cents, r.taxes, r.refund_cents, r.register, r.shift_id, r.reason"
-        " FROM returns r"
+        " r.subtotal_cents, r.tax_cents, r.taxes, r.refund_cents, r.register, r.shift_id, r.reason,"
+        " r.tender, r.rounding_cents FROM returns r"
         " JOIN sales s ON s.id = r.sale_id WHERE r.id = ?",
         (return_id,),
     ).fetchone()
     if row is None:
         raise NotFound(_('No return %(return_id)s.', return_id=repr(return_id)), code="return_not_found")
     keys = ("id", "sale_id", "receipt_number", "cashier", "occurred_at", "business_date",
-            "subtotal_cents", "tax_cents", "taxes", "refund_cents", "register", "shift_id", "reason")
+            "subtotal_cents", "tax_cents", "taxes", "refund_cents", "register", "shift_id", "reason",
+            "tender", "rounding_cents")
     result = dict(zip(keys, row, strict=True))
     result["taxes"] = json.loads(result["taxes"])
     result["lines"] = [

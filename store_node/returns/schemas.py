@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.limits import LINES_MAX, LINES_MIN, QTY_MAX, QTY_MIN, SKU_MAX
+from common.pricing import TENDERS
 
 
 class ReturnLineArgs(Schema):
@@ -31,6 +32,9 @@ class ReturnArgs(Schema):
                         validate=validate.Length(min=LINES_MIN, max=LINES_MAX))
     register = fields.String(load_default="1", validate=validate.Length(min=1, max=32))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    tender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TENDERS),
+                           metadata={"description": "how the refund goes back; default: as the sale"
+                                                    " was paid (card first, then cash)"})
 
     @validates_schema
     def names_a_sale(self, data: dict[str, Any], **_: Any) -> None:
@@ -66,6 +70,10 @@ class ReturnSchema(Schema):
     refund_cents = fields.Integer()
     lines = fields.List(fields.Nested(ReturnLineSchema))
     refunds = fields.List(fields.Nested(RefundSchema))
+    tender = fields.String(allow_none=True, metadata={"description": "the tender named, or null:"
+                                                                     " split as the sale was paid"})
+    rounding_cents = fields.Integer(metadata={"description": "what cash rounding added to the cash"
+                                                             " refunded (-2 to +2)"})
     register = fields.String(allow_none=True)
     shift_id = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)

@@ -228,8 +228,8 @@ def _figures(conn: Any, shift: dict[str, Any]) -> dict[str, Any]:
         (sid,),
     ).fetchone()
     returns = conn.execute(
-        "SELECT count(*), coalesce(sum(refund_cents), 0), coalesce(sum(subtotal_cents), 0)"
-        " FROM returns WHERE shift_id = ?",
+        "SELECT count(*), coalesce(sum(refund_cents), 0), coalesce(sum(subtotal_cents), 0),"
+        " coalesce(sum(rounding_cents), 0) FROM returns WHERE shift_id = ?",
         (sid,),
     ).fetchone()
     taxes: dict[str, int] = {}
@@ -273,7 +273,8 @@ def _figures(conn: Any, shift: dict[str, Any]) -> dict[str, Any]:
         "returns_cents": int(returns[1]),
         "gst_cents": taxes.get("gst", 0),
         "qst_cents": taxes.get("qst", 0),
-        "rounding_cents": int(sales[3]),
+        # What cash rounding left in the drawer: added to cash paid, taken from cash refunded.
+        "rounding_cents": int(sales[3]) - int(returns[3]),
         "by_tender": {"cash": cash, "card": card},
         "cash_in_cents": cash_in,
         "cash_out_cents": cash_out,

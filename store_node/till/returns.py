@@ -60,7 +60,8 @@ def create() -> Any:
         result = record_return(get_db(), store_settings(), current_staff(), lines,
                                sale_id=sale["id"], register=current_register(),
                                reason=request.form.get("reason", ""),
-                               require_shift=node.require_shift, registers=node.registers)
+                               require_shift=node.require_shift, registers=node.registers,
+                               tender=request.form.get("tender") or None)
     except ComptoirError as exc:
         return page("returns/find.html", ref=sale["receipt_number"], sale=sale,
                     error=exc.message, entered=request.form), exc.status

@@ -12,9 +12,11 @@ from common.pricing import (
     allocate,
     check_stock,
     line_discount,
+    plan_refund,
     price_lines,
     price_sale,
     refund_share,
+    return_problem,
     settle,
 )
 from common.taxes import TaxTable
@@ -145,3 +147,43 @@ def test_selling_beyond_stock_is_refused_unless_overselling_is_allowed() -> None
     assert refused.value.errors == {"MUG": {"name": "Mug", "available": 3, "asked": 4}}
     assert check_stock(lines, {"MUG": 3}, allow_oversell=True) is True
     assert check_stock(lines, {"MUG": 4}, allow_oversell=False) is False
+
+
+def test_a_cash_refund_rounds_to_five_cents_and_a_card_refund_does_not() -> None:
+    cash = plan_refund(649, card_paid=0, card_refunded=0)
+    assert (cash.tender, cash.refunds, cash.rounding_cents) == (
+        "cash", [{"tender": "cash", "amount_cents": 650}], 1)
+    assert plan_refund(1152, 0, 0).refunds == [{"tender": "cash", "amount_cents": 1150}]
+    card = plan_refund(649, card_paid=1000, card_refunded=0)
+    assert (card.tender, card.refunds, card.rounding_cents) == (
+        "card", [{"tender": "card", "amount_cents": 649}], 0)
+    # split as the sale was paid: the card's part exact, the cash part rounded
+    split = plan_refund(1163, card_paid=500, card_refunded=0)
+    assert split.tender is None and split.rounding_cents == 2  # 663 -> 665
+    assert split.refunds == [{"tender": "card", "amount_cents": 500},
+                             {"tender": "cash", "amount_cents": 665}]
+    # a refund of 2 cents in cash rounds to nothing handed over
+    assert plan_refund(2, 0, 0).refunds == [] and plan_refund(2, 0, 0).rounding_cents == -2
+
+
+def test_a_return_names_its_tender_and_the_card_gets_back_only_what_it_paid() -> None:
+    named = plan_refund(649, card_paid=1000, card_refunded=0, tender="cash")
+    assert named.refunds == [{"tender": "cash", "amount_cents": 650}] and named.tender == "cash"
+    with pytest.raises(ValidationFailed) as refused:
+        plan_refund(649, card_paid=1000, card_refunded=500, tender="card")
+    assert refused.value.code == "card_refund_exceeds_card_paid"
+    with pytest.raises(ValidationFailed) as unknown:
+        plan_refund(649, 0, 0, tender="bitcoin")
+    assert unknown.value.code == "invalid_tender"
+
+
+def test_a_pushed_return_must_round_its_cash_as_the_store_would() -> None:
+    ret = {"subtotal_cents": 649, "tax_cents": 0, "refund_cents": 649,
+           "lines": [{"sale_line_no": 1, "net_cents": 649, "tax_cents": 0}]}
+    assert return_problem({**ret, "refunds": [{"tender": "cash", "amount_cents": 649}]}) is None
+    assert return_problem({**ret, "rounding_cents": 1,
+                           "refunds": [{"tender": "cash", "amount_cents": 650}]}) is None
+    assert "round the cash" in return_problem({**ret, "rounding_cents": -1,
+                                               "refunds": [{"tender": "cash", "amount_cents": 648}]})
+    assert "add up" in return_problem({**ret, "rounding_cents": 1,
+                                       "refunds": [{"tender": "cash", "amount_cents": 649}]})

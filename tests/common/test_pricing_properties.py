@@ -154,6 +154,8 @@ FLOAT_CALLS = [
     lambda: pricing.refund_share(100.0, 3, 0, 1),
     lambda: pricing.refund_line(100, {"gst": 5.0}, 3, 0, 1),
     lambda: pricing.refund_tenders(100.0, 0, 0),
+    lambda: pricing.plan_refund(100.0, 0, 0),
+    lambda: pricing.plan_refund(100, 50.0, 0, "card"),
     lambda: pricing.cents(1.0),
     lambda: pricing.priced_line(0, {"sku": "A", "qty": 1}, {"name": "A", "price_cents": 9.99,
                                                           "tax_class": "standard"}),
@@ -177,9 +179,9 @@ def test_every_public_pricing_function_is_covered_by_the_float_check():
     checked = {"line_gross", "line_net", "line_discount", "PricedLine", "allocate", "settle",
                "settle_cash", "cash_rounding",
                "change_due", "cash_needed", "refund_share", "refund_line", "refund_tenders", "cents",
-               "price_sale", "priced_line", "price_lines"}
+               "price_sale", "priced_line", "price_lines", "plan_refund"}
     no_money_in = {"discount_over_limit", "short_stock", "payment_problem", "sale_problem",
-                   "return_problem", "PricedSale", "LineRefund", "TaxTable",
+                   "return_problem", "PricedSale", "LineRefund", "RefundPlan", "TaxTable",
                    "check_line_shape", "product_problem", "check_stock"}
     public = {
         name for name, value in vars(pricing).items()

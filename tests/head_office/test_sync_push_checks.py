@@ -218,3 +218,23 @@ def test_daily_totals_past_two_billion_cents(client, store_token, db_session, ma
     assert push(client, store_token, [ret])["applied"] == 1
     again = client.get("/api/v1/reports/sales?from=2026-03-03&to=2026-03-03&store=1", headers=manager).json
     assert again["stores"][0]["revenue_cents"] == 2_400_000_000 - 1_000_000
+
+
+def test_a_cash_refund_rounded_to_five_cents_is_applied_with_its_tender(client, store_token, db_session):
+    maker = EventMaker(1)
+    sale = maker.sale([("HOU-001", 3, 399)])  # 3.99 + GST 0.20 + QST 0.40 = 4.59 a unit
+    rounded = maker.return_of(sale, 1, 1)
+    owed = rounded["payload"]["refund_cents"]
+    assert owed == 459
+    rounded["payload"].update(tender="cash", rounding_cents=1,
+                              refunds=[{"tender": "cash", "amount_cents": 460}])
+    wrong = maker.return_of(sale, 1, 1, already=1)  # rounds the wrong way
+    wrong["payload"].update(tender="cash", rounding_cents=-1,
+                            refunds=[{"tender": "cash", "amount_cents": wrong["payload"]["refund_cents"] - 1}])
+    reply = push(client, store_token, [sale, rounded, wrong])
+    assert (reply["applied"], reply["rejected"]) == (2, 1)
+    db_session.expire_all()
+    ret = db_session.scalars(select(Return)).one()
+    assert (ret.tender, ret.rounding_cents, ret.refund_cents) == ("cash", 1, 459)
+    assert ret.refunds == [{"tender": "cash", "amount_cents": 460}]
+    assert "rounding_cents must round the cash refunded" in rejections(db_session)[3].reason

@@ -26,7 +26,10 @@ def test_partial_return_refunds_its_share_and_puts_stock_back(cashier, store) ->
     assert event["sale_id"] == sale["id"] and event["receipt_number"] == sale["receipt_number"]
     assert event["lines"] == [{"sale_line_no": 1, "sku": "T-A", "qty": 1, "net_cents": 333,
                                "tax_cents": 50}]
-    assert event["refunds"] == [{"tender": "cash", "amount_cents": ret["refund_cents"]}]
+    # 3.83 owed, paid back in cash: rounded to 3.85 as Canadian cash is
+    assert ret["refund_cents"] == 383 and ret["rounding_cents"] == 2 and ret["tender"] == "cash"
+    assert event["refunds"] == [{"tender": "cash", "amount_cents": 385}]
+    assert (event["tender"], event["rounding_cents"]) == ("cash", 2)
     assert store.rows("SELECT kind, delta FROM stock_movements WHERE ref_id = ?", (ret["id"],)) == [
         ("return", 1)]
 
@@ -105,3 +108,27 @@ def test_the_sale_shows_what_was_returned(cashier, store) -> None:
     again = cashier.get(f"/sales/{sale['id']}").json
     assert [ln["returned_qty"] for ln in again["lines"]] == [0, 1]
     assert len(again["returns"]) == 1
+
+
+def test_a_return_names_its_tender_and_only_cash_is_rounded(cashier, store) -> None:
+    store.add_product("T-E", 649, tax_class="exempt")
+    by_card = cashier.sell([{"sku": "T-E", "qty": 3}], [{"tender": "card", "amount_cents": 1947}]).json
+    card = cashier.post("/returns", {"sale_id": by_card["id"], "lines": [{"sku": "T-E", "qty": 1}]}).json
+    assert card["refunds"] == [{"tender": "card", "amount_cents": 649}] and card["rounding_cents"] == 0
+    cash = cashier.post("/returns", {"sale_id": by_card["id"], "tender": "cash",
+                                     "lines": [{"sku": "T-E", "qty": 1}]}).json
+    assert cash["refunds"] == [{"tender": "cash", "amount_cents": 650}]
+    assert (cash["tender"], cash["rounding_cents"], cash["refund_cents"]) == ("cash", 1, 649)
+    assert store.rows("SELECT tender, rounding_cents, refund_cents FROM returns ORDER BY occurred_at") == [
+        ("card", 0, 649), ("cash", 1, 649)]
+
+    in_cash = cashier.sell([{"sku": "T-E", "qty": 1}], [{"tender": "cash", "amount_cents": 1000}]).json
+    refused = cashier.client.post("/api/v1/returns", json={"sale_id": in_cash["id"], "tender": "card",
+                                                           "lines": [{"sku": "T-E", "qty": 1}]},
+                                  headers={**cashier.headers, "Accept-Language": "fr"})
+    assert refused.status_code == 422 and refused.json["code"] == "card_refund_exceeds_card_paid"
+    assert "en argent comptant" in refused.json["message"]
+    assert store.scalar("SELECT count(*) FROM returns") == 2  # nothing recorded
+    bad = cashier.post("/returns", {"sale_id": in_cash["id"], "tender": "cheque",
+                                    "lines": [{"sku": "T-E", "qty": 1}]})
+    assert bad.status_code == 422

@@ -88,6 +88,24 @@ def test_the_z_report_gives_expected_counted_and_over_or_short(cashier, priced) 
     assert twice.status_code == 409 and twice.json["code"] == "shift_closed"
 
 
+def test_expected_cash_counts_the_cash_refunded_rounded_to_five_cents(cashier, priced) -> None:
+    shift = open_shift(cashier, float_cents=20000)
+    by_card = cashier.sell([{"sku": "T-2168", "qty": 2}], [{"tender": "card", "amount_cents": 4336}]).json
+    # the customer takes 21.68 $ back in cash: 21.70 $ leaves the drawer; a card refund stays exact
+    cash = cashier.post("/returns", {"sale_id": by_card["id"], "tender": "cash",
+                                     "lines": [{"sku": "T-2168", "qty": 1}], "reason": "gift"}).json
+    assert cash["refunds"] == [{"tender": "cash", "amount_cents": 2170}] and cash["rounding_cents"] == 2
+    card = cashier.post("/returns", {"sale_id": by_card["id"], "lines": [{"sku": "T-2168", "qty": 1}],
+                                     "reason": "gift"}).json
+    assert card["refunds"] == [{"tender": "card", "amount_cents": 2168}] and card["rounding_cents"] == 0
+    x = cashier.get(f"/shifts/{shift['id']}/report").json
+    assert x["cash_expected_cents"] == 20000 - 2170
+    assert x["by_tender"] == {"cash": -2170, "card": 4336 - 2168}
+    assert x["rounding_cents"] == -2  # the drawer gave 2 cents more than was owed
+    z = cashier.post(f"/shifts/{shift['id']}/close", {"counted_cash_cents": 17830}).json
+    assert (z["cash_expected_cents"], z["over_short_cents"]) == (17830, 0)
+
+
 def test_close_by_denomination_counts_the_drawer(cashier) -> None:
     shift = open_shift(cashier, float_cents=0)
     counts = {"2000": 2, "500": 1, "25": 4, "5": 1}  # two 20s, a 5, four quarters, a nickel

@@ -24,11 +24,12 @@ WORDS = {
     "fr": {"sign_in": "Se connecter", "open": "Ouvrez un quart", "rounding": "Arrondi au comptant",
            "gst": "No de TPS", "register": "Caisse 1", "slip": "BORDEREAU DE RETOUR",
            "z": "RAPPORT Z", "short": "Manque", "total": "10,48\xa0$", "paid_cash": "10,50\xa0$",
-           "moved": "Mouvement de fonds enregistré.", "change": "Monnaie à remettre 9,50\xa0$"},
+           "moved": "Mouvement de fonds enregistré.", "change": "Monnaie à remettre 9,50\xa0$",
+           "one_cent": "0,01\xa0$"},
     "en": {"sign_in": "Sign in", "open": "Open a shift on this register", "rounding": "Cash rounding",
            "gst": "GST no.", "register": "Register 1", "slip": "RETURN SLIP",
            "z": "Z REPORT", "short": "Short", "total": "$10.48", "paid_cash": "$10.50",
-           "moved": "Cash movement recorded.", "change": "Change due $9.50"},
+           "moved": "Cash movement recorded.", "change": "Change due $9.50", "one_cent": "$0.01"},
 }
 
 
@@ -96,10 +97,12 @@ def test_a_whole_day_at_the_till(browser, till, store, language) -> None:
         assert page.evaluate("document.activeElement.name") == "qty_1"
         page.keyboard.type("1")
         page.fill("#return-reason", "lait tourné" if language == "fr" else "spoiled milk")
+        page.check("#refund-tender input[value=cash]")
         page.click("form[method=post][action$='/returns'] button.primary")
         page.wait_for_selector("#return-slip")
         slip = page.inner_text("#return-slip")
         assert words["slip"] in slip and "S03-000001" in slip and ("lait tourné" in slip or "spoiled milk" in slip)
+        assert words["rounding"] in slip and page.inner_text("#slip-rounding") == words["one_cent"]
         if language == "fr":
             page.emulate_media(media="print")
             page.locator("#return-slip").screenshot(path=str(folder / "return-slip-fr.png"))
@@ -111,9 +114,10 @@ def test_a_whole_day_at_the_till(browser, till, store, language) -> None:
         page.fill("#cash-reason", "fleuriste" if language == "fr" else "florist")
         page.click("#cash-form button[type=submit]")
         page.wait_for_selector(f"text={words['moved']}")
-        # The drawer should hold 120 + 10.50 - 5.89 (milk refunded in cash) - 10 = 114.61 $
+        # The drawer should hold 120 + 10.50 - 5.90 (milk refunded in cash, 5.89 rounded) - 10
+        # = 114.60 $
 
-        # Closing with a count that is 1.61 $ short: 5 x 20 $ + 2 x 5 $ + 3 x 1 $
+        # Closing with a count that is 1.60 $ short: 5 x 20 $ + 2 x 5 $ + 3 x 1 $
         page.fill("#close_2000", "5")
         page.fill("#close_500", "2")
         page.fill("#close_100", "3")
@@ -122,7 +126,7 @@ def test_a_whole_day_at_the_till(browser, till, store, language) -> None:
         z = page.inner_text("#shift-report")
         assert words["z"] in z and words["short"] in z
         shift = store.rows("SELECT cash_expected_cents, cash_counted_cents, over_short_cents FROM shifts")[0]
-        assert shift == (12000 + 1050 - 589 - 1000, 11300, 11300 - (12000 + 1050 - 589 - 1000))
+        assert shift == (12000 + 1050 - 590 - 1000, 11300, 11300 - (12000 + 1050 - 590 - 1000))
         page.emulate_media(media="print")
         assert page.locator(".receipt-actions").is_hidden()  # the printout is the report alone
         if language == "fr":
