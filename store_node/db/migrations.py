@@ -295,4 +295,13 @@ ALTER TABLE returns ADD COLUMN tender TEXT CHECK (tender IN ('cash', 'card'));
 ALTER TABLE returns ADD COLUMN rounding_cents INTEGER NOT NULL DEFAULT 0;
 """,
     ),
+    (
+        5,
+        "sales.receipt_language",
+        """
+-- The language the sale's receipt is printed in (fr or en): a reprint comes out the same.
+-- NULL (sales recorded before): the reader's language.
+ALTER TABLE sales ADD COLUMN receipt_language TEXT;
+""",
+    ),
 ]

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from common.clock import business_date, utcnow
 from common.errors import Forbidden
 from common.schemas import error_responses
+from common.web.i18n import language
 
 from ..auth.guard import api_auth
 from ..auth.operations import Staff, check_credentials
@@ -69,7 +70,8 @@ class Sales(MethodView):
         approver = check_approver(args.get("approver"))
         settings = store_settings()
         sale = record_sale(get_db(), current_node().rules(settings), g.staff, args["lines"],
-                           args["payments"], approver, register=args.get("register"))
+                           args["payments"], approver, register=args.get("register"),
+                           language=language())
         # The operation already returns exactly SaleSchema's fields: sending it as is
         # spares the till a second pass through marshmallow on the hot path.
         return make_response(sale, 201)

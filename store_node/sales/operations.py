@@ -19,7 +19,7 @@ import sqlite_utils
 
 from common.clock import business_date, isoformat_z, utcnow
 from common.errors import Forbidden, NotFound
-from common.i18n import _
+from common.i18n import _, language_code
 from common.ids import new_id
 from common.pricing import (
     PricedLine,
@@ -94,6 +94,7 @@ def record_sale(
     payments: Sequence[Mapping[str, Any]],
     approver: Staff | None = None,
     register: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """Record a sale; returns it as the API shows it. Raises a ComptoirError and writes
     nothing when any part is refused.
@@ -102,7 +103,10 @@ def record_sale(
     checked; it allows discounts beyond the cashier's limit. The sale belongs to
     the open shift of ``register`` (409 ``no_open_shift`` when there is none and
     shifts are required). Cash paid is rounded to 5 cents (``rounding_cents``).
+    ``language`` ("fr" or "en") is the language its receipt is printed in, kept
+    so that a reprint comes out the same.
     """
+    receipt_language = language_code(language)
     settings = rules.settings
     register = check_register(register, rules.registers)
     now = utcnow()
@@ -132,14 +136,14 @@ def record_sale(
         conn.execute(
             "INSERT INTO sales (id, receipt_seq, receipt_number, store_id, cashier, approved_by,"
             " occurred_at, business_date, needs_count, subtotal_cents, discount_cents, tax_cents,"
-            " taxes, total_cents, paid_cents, change_cents, register, shift_id, rounding_cents)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " taxes, total_cents, paid_cents, change_cents, register, shift_id, rounding_cents,"
+            " receipt_language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 sale_id, receipt_seq, receipt_number, settings.store_id, cashier.username,
                 approver.username if approver and over_limit else None, occurred_at, day,
                 int(needs_count), sale.subtotal_cents, sale.discount_cents, sale.tax_cents,
                 json.dumps(sale.taxes), sale.total_cents, paid, change, register, shift_id,
-                rounding,
+                rounding, receipt_language,
             ),
         )
         conn.executemany(
@@ -173,7 +177,8 @@ def record_sale(
             sale_id, receipt_number, settings.store_id, cashier.username, occurred_at, day,
             needs_count, sale, paid, change, payment_rows,
         )
-        result.update(register=register, shift_id=shift_id, rounding_cents=rounding)
+        result.update(register=register, shift_id=shift_id, rounding_cents=rounding,
+                      receipt_language=receipt_language)
         event = {k: v for k, v in result.items() if k not in ("gst_cents", "qst_cents", "paid_cents")}
         outbox.append(conn, "sale", event, occurred_at)
     monitoring.sale_recorded(settings.store_id, sale.subtotal_cents)
@@ -232,6 +237,16 @@ def sale_view(
     }
 
 
+def set_receipt_language(db: sqlite_utils.Database, sale_id: str, language: str | None) -> bool:
+    """The customer asked for the receipt in another language: its reprints follow."""
+    chosen = language_code(language)
+    if chosen is None:
+        return False
+    return db.conn.execute(
+        "UPDATE sales SET receipt_language = ? WHERE id = ?", (chosen, sale_id)
+    ).rowcount > 0
+
+
 def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
     """A recorded sale by id or receipt number, with lines, payments and what was returned."""
     conn = db.conn
@@ -239,7 +254,8 @@ def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
     row = conn.execute(
         "SELECT id, receipt_number, store_id, cashier, occurred_at, business_date, needs_count,"
         " subtotal_cents, discount_cents, tax_cents, taxes, total_cents, paid_cents, change_cents,"
-        " approved_by, register, shift_id, rounding_cents FROM sales WHERE id = ? OR receipt_number = ?",
+        " approved_by, register, shift_id, rounding_cents, receipt_language FROM sales"
+        " WHERE id = ? OR receipt_number = ?",
         (ref, ref.upper()),
     ).fetchone()
     if row is None:
@@ -252,7 +268,7 @@ def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
         "gst_cents": taxes.get("gst", 0), "qst_cents": taxes.get("qst", 0), "taxes": taxes,
         "total_cents": row[11], "paid_cents": row[12], "change_cents": row[13],
         "approved_by": row[14], "register": row[15], "shift_id": row[16],
-        "rounding_cents": row[17],
+        "rounding_cents": row[17], "receipt_language": row[18],
     }
     returned = dict(
         conn.execute(

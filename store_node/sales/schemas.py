@@ -129,6 +129,8 @@ class SaleSchema(Schema):
     paid_cents = fields.Integer()
     change_cents = fields.Integer()
     rounding_cents = fields.Integer(metadata={"description": "cash rounding to 5 cents (-2 to 2)"})
+    receipt_language = fields.String(allow_none=True, metadata={
+        "description": "the language its receipt is printed in (fr or en); reprints follow it"})
     register = fields.String(allow_none=True)
     shift_id = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(SaleLineSchema))

@@ -6,18 +6,26 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 
 from common.errors import ComptoirError, NotFound, ValidationFailed
-from common.i18n import _
+from common.i18n import LANGUAGES, _, language_code
 from common.limits import PAYMENT_MAX_CENTS, PAYMENT_MIN_CENTS, QTY_MAX, QTY_MIN, parse_ascii_int
 from common.money import format_cents, parse_amount
 from common.pricing import cash_needed
+from common.web.i18n import language
 
 from ..catalog.queries import find, search
 from ..node import current_node, get_db, store_settings
 from ..reports.queries import daily
 from ..sales.api import check_approver
-from ..sales.operations import find_sale, needs_approval, record_sale, sales_of_day
+from ..sales.operations import (
+    find_sale,
+    needs_approval,
+    record_sale,
+    sales_of_day,
+    set_receipt_language,
+)
 from ..shifts.operations import takings_by_cashier
 from . import cart as carts
 from .pages import current_staff, login_required, page, today
@@ -209,7 +217,8 @@ def pay() -> Any:
             approver = check_approver({"username": request.form.get("approver_username", ""),
                                        "password": request.form.get("approver_password", "")})
         sale = record_sale(get_db(), node.rules(store_settings()), current_staff(),
-                           cart.as_sale_lines(), payments, approver, register=current_register())
+                           cart.as_sale_lines(), payments, approver, register=current_register(),
+                           language=language())
     except ComptoirError as exc:
         return cart_response(cart, error=exc.message, form=form,
                              ask_approval=exc.code in ("approval_required", "approval_refused",
@@ -226,8 +235,22 @@ def pay() -> Any:
 @bp.get("/receipt/<ref>")
 @login_required()
 def receipt(ref: str) -> Any:
+    """The receipt, in the language it was printed in (``?lang=`` shows it in another)."""
     sale = find_sale(get_db(), ref)
-    return page("sales/receipt.html", sale=sale, new=request.args.get("new") == "1")
+    chosen = language_code(request.args.get("lang")) or sale.get("receipt_language")
+    if chosen is None:
+        return page("sales/receipt.html", sale=sale, new=request.args.get("new") == "1")
+    with force_locale(LANGUAGES[chosen]):
+        return page("sales/receipt.html", sale=sale, new=request.args.get("new") == "1")
+
+
+@bp.post("/receipt/<ref>/language")
+@login_required()
+def receipt_language(ref: str) -> Any:
+    """The customer wants the receipt in French or English: it is printed, and reprinted, so."""
+    sale = find_sale(get_db(), ref)
+    set_receipt_language(get_db(), sale["id"], request.form.get("language"))
+    return redirect(url_for("sell.receipt", ref=sale["id"]))
 
 
 @bp.get("/sales")

@@ -72,3 +72,33 @@ def test_domain_errors_speak_the_callers_language(cashier, store) -> None:
                                 json={"lines": [{"sku": "T-ONE", "qty": 3}]})
     assert short.status_code == 409
     assert short.json["message"] == "Pas assez de Test T-ONE (T-ONE) en stock : seulement 1, 3 demandés."
+
+
+def test_a_reprint_comes_out_in_the_language_the_receipt_was_printed_in(client, cashier, store) -> None:
+    from .test_till_pages import csrf
+
+    store.add_product("T-LANG", 500, on_hand=5)
+    sold = cashier.client.post(
+        "/api/v1/sales", json={"lines": [{"sku": "T-LANG", "qty": 1}],
+                               "payments": [{"tender": "card", "amount_cents": 575}]},
+        headers={**cashier.headers, "Accept-Language": "fr-CA"})
+    assert sold.status_code == 201 and sold.json["receipt_language"] == "fr"
+    assert store.scalar("SELECT receipt_language FROM sales WHERE id = ?", (sold.json["id"],)) == "fr"
+    assert store.events("sale")[-1]["payload"]["receipt_language"] == "fr"
+
+    login(client)
+    reprint = client.get(f"/receipt/{sold.json['receipt_number']}",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Sous-total" in reprint and "TPS 5" in reprint and "Merci" in reprint
+    assert "5,75\xa0$" in reprint and "Subtotal" not in reprint
+
+    # the customer asks for it in English: printed, and reprinted, in English from now on
+    token = csrf(client, "/sell")
+    switched = client.post(f"/receipt/{sold.json['id']}/language",
+                           data={"csrf_token": token, "language": "en"})
+    assert switched.status_code == 302
+    assert store.scalar("SELECT receipt_language FROM sales WHERE id = ?", (sold.json["id"],)) == "en"
+    reprint = client.get(f"/receipt/{sold.json['id']}", headers={"Accept-Language": "fr"})
+    assert "Subtotal" in reprint.get_data(as_text=True) and "$5.75" in reprint.get_data(as_text=True)
+    client.post(f"/receipt/{sold.json['id']}/language", data={"csrf_token": token, "language": "de"})
+    assert store.scalar("SELECT receipt_language FROM sales WHERE id = ?", (sold.json["id"],)) == "en"
