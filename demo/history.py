@@ -36,7 +36,8 @@ from common.pricing import (
     refund_tenders,
 )
 from head_office.models import Product, Sale, Store
-from head_office.storesync.apply import apply_event, move_store_stock
+from head_office.stock.operations import move_store_stock
+from head_office.storesync.apply import apply_event
 from head_office.storesync.sale_batch import apply_sales
 
 NAMESPACE = uuid.UUID("6f1c4e5a-2b7d-4c1e-9a3f-0c0fee5a1e00")

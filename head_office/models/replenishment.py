@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -22,13 +22,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, TimestampMixin
 
 STATUSES = ("requested", "approved", "rejected", "shipped", "received")
+ORIGINS = ("store", "head_office")  # who asked: the store (by sync) or a head-office manager
 
 
 class Replenishment(TimestampMixin, Base):
     __tablename__ = "replenishments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[Any | None] = mapped_column(Uuid, unique=True)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     qty_requested: Mapped[int] = mapped_column(Integer)
@@ -38,6 +39,7 @@ class Replenishment(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="requested", server_default="requested")
     reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     requested_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    origin: Mapped[str] = mapped_column(String(16), default="store", server_default="store")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     history: Mapped[list[ReplenishmentEvent]] = relationship(
@@ -49,6 +51,7 @@ class Replenishment(TimestampMixin, Base):
             "status IN ('requested', 'approved', 'rejected', 'shipped', 'received')",
             name="status_known",
         ),
+        CheckConstraint("origin IN ('store', 'head_office')", name="origin_known"),
         CheckConstraint("qty_requested > 0", name="qty_requested_positive"),
         CheckConstraint("qty_approved IS NULL OR qty_approved >= 0", name="qty_approved_not_negative"),
         Index("ix_replenishments_status_store", "status", "store_id"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from .base import Base
 class Sale(Base):
     __tablename__ = "sales"
 
-    id: Mapped[Any] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     receipt_number: Mapped[str] = mapped_column(String(32))
     cashier: Mapped[str] = mapped_column(String(64))
@@ -41,7 +42,7 @@ class Sale(Base):
     total_cents: Mapped[int] = mapped_column(BigInteger)
     change_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     needs_count: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
-    event_id: Mapped[Any | None] = mapped_column(Uuid, unique=True)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     lines: Mapped[list[SaleLine]] = relationship(
@@ -61,7 +62,7 @@ class Sale(Base):
 class SaleLine(Base):
     __tablename__ = "sale_lines"
 
-    sale_id: Mapped[Any] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"), primary_key=True)
+    sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"), primary_key=True)
     line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     sku: Mapped[str] = mapped_column(String(64))
@@ -86,7 +87,7 @@ class SaleLine(Base):
 class SalePayment(Base):
     __tablename__ = "sale_payments"
 
-    sale_id: Mapped[Any] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"), primary_key=True)
+    sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"), primary_key=True)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True)
     tender: Mapped[str] = mapped_column(String(16))
     amount_cents: Mapped[int] = mapped_column(BigInteger)
@@ -97,8 +98,8 @@ class SalePayment(Base):
 class Return(Base):
     __tablename__ = "returns"
 
-    id: Mapped[Any] = mapped_column(Uuid, primary_key=True)
-    sale_id: Mapped[Any] = mapped_column(ForeignKey("sales.id"))
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.id"))
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     cashier: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -112,7 +113,7 @@ class Return(Base):
     # added to the cash refunded: the refunds add up to refund_cents + rounding_cents.
     tender: Mapped[str | None] = mapped_column(String(16))
     rounding_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    event_id: Mapped[Any | None] = mapped_column(Uuid, unique=True)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     lines: Mapped[list[ReturnLine]] = relationship(
@@ -129,7 +130,9 @@ class Return(Base):
 class ReturnLine(Base):
     __tablename__ = "return_lines"
 
-    return_id: Mapped[Any] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"), primary_key=True)
+    return_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("returns.id", ondelete="CASCADE"), primary_key=True
+    )
     idx: Mapped[int] = mapped_column(Integer, primary_key=True)
     sale_line_no: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))

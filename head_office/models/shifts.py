@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from .base import Base
 class Shift(Base):
     __tablename__ = "shifts"
 
-    id: Mapped[Any] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     register: Mapped[str] = mapped_column(String(32))
     cashier: Mapped[str] = mapped_column(String(64))

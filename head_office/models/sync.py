@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +45,7 @@ class ReceivedEvent(Base):
 
     __tablename__ = "sync_events"
 
-    event_id: Mapped[Any] = mapped_column(Uuid, primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
     type: Mapped[str] = mapped_column(String(32))
@@ -63,7 +64,7 @@ class SyncRejection(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
-    event_id: Mapped[Any] = mapped_column(Uuid, unique=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     type: Mapped[str] = mapped_column(String(32))
     code: Mapped[str] = mapped_column(String(64))

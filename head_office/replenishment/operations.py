@@ -13,11 +13,11 @@ entry. Operations flush; the caller commits.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from common.clock import utcnow
@@ -26,8 +26,8 @@ from common.ids import uuid7
 
 from ..audit import record
 from ..changes import log_change
-from ..models import CentralStock, Product, Replenishment, ReplenishmentEvent, Store, StoreStock
-from ..stock.operations import MAX_QTY, change_central, ledger, levels, product_for_sku
+from ..models import CentralStock, Product, Replenishment, ReplenishmentEvent, Store
+from ..stock.operations import MAX_QTY, add_to_store_stock, change_central, ledger, levels, product_for_sku
 
 MAX_REQUEST_QTY = 100_000
 CREATED_HERE = "created at head office"
@@ -131,27 +131,9 @@ def create_replenishment(
     if errors:
         raise ValidationFailed("Invalid replenishment.", errors=errors)
     product = product_for_sku(session, sku)
-    rep = Replenishment(
-        request_id=uuid7(),
-        store_id=store_id,
-        product_id=product.id,
-        qty_requested=qty,
-        status="requested",
-        requested_by=actor,
-        version=1,
-    )
-    session.add(rep)
-    session.flush()
-    session.add(
-        ReplenishmentEvent(
-            replenishment_id=rep.id,
-            from_status=None,
-            to_status="requested",
-            qty=qty,
-            actor=actor,
-            note=CREATED_HERE + (f": {note}" if note else ""),
-            at=utcnow(),
-        )
+    rep = _open(
+        session, store_id, product, qty, request_id=uuid7(), requested_by=actor, origin="head_office",
+        actor=actor, note=CREATED_HERE + (f": {note}" if note else ""), at=utcnow(),
     )
     record(
         session,
@@ -172,6 +154,59 @@ def create_replenishment(
         store_id=rep.store_id,
     )
     session.flush()
+    return rep
+
+
+def record_store_request(
+    session: Session,
+    store_id: int,
+    product: Product,
+    request_id: uuid.UUID,
+    qty: int,
+    requested_by: str,
+    at: datetime,
+) -> Replenishment:
+    """A store's restock request as it arrives by sync (status ``requested``), with the store's
+    own ``request_id``. No change-log entry: the store wrote it, and learns of each decision."""
+    return _open(
+        session, store_id, product, qty, request_id=request_id, requested_by=requested_by,
+        origin="store", actor=requested_by or f"store {store_id}", note="requested by the store", at=at,
+    )
+
+
+def _open(
+    session: Session,
+    store_id: int,
+    product: Product,
+    qty: int,
+    *,
+    request_id: uuid.UUID,
+    requested_by: str,
+    origin: str,
+    actor: str,
+    note: str,
+    at: datetime,
+) -> Replenishment:
+    """The one way a replenishment starts: the row, status ``requested``, and its first
+    status-history entry."""
+    rep = Replenishment(
+        request_id=request_id,
+        store_id=store_id,
+        product_id=product.id,
+        qty_requested=qty,
+        status="requested",
+        requested_by=requested_by,
+        origin=origin,
+        version=1,
+    )
+    session.add(rep)
+    session.flush()
+    session.add(
+        ReplenishmentEvent(
+            replenishment_id=rep.id, from_status=None, to_status="requested", qty=qty, actor=actor,
+            note=note, at=at,
+        )
+    )
     return rep
 
 
@@ -287,7 +322,7 @@ def receive_shipment(
 ) -> Replenishment:
     """The store counted what arrived: in transit is cleared, the store's on hand grows by
     ``qty_received``, and a shortfall is written off as ``transit_loss`` (an excess is
-    recorded the same way, as a negative loss). Called by ingest for a receipt confirmation."""
+    recorded the same way, as a negative loss). Called by store sync for a receipt confirmation."""
     if (
         not isinstance(qty_received, int)
         or isinstance(qty_received, bool)
@@ -315,14 +350,7 @@ def receive_shipment(
         "occurred_at": at,
     }
     ledger(session, product, "in_transit", "transit_received", -qty_received, **ref)
-    session.execute(
-        pg_insert(StoreStock)
-        .values(store_id=rep.store_id, product_id=product.id, on_hand=qty_received)
-        .on_conflict_do_update(
-            index_elements=[StoreStock.store_id, StoreStock.product_id],
-            set_={"on_hand": StoreStock.on_hand + qty_received, "updated_at": func.now()},
-        )
-    )
+    add_to_store_stock(session, rep.store_id, {product.id: qty_received})
     ledger(session, product, "on_hand", "receipt", qty_received, store_id=rep.store_id, **ref)
     note = ""
     if qty_received != shipped:

@@ -19,7 +19,7 @@ from ..models import (
     Store,
     StoreStock,
 )
-from .operations import CREATED_HERE, wire
+from .operations import wire
 
 RECENT_DAYS = 7
 
@@ -101,9 +101,7 @@ def list_replenishments(
                 "max_stock": product.max_stock,
                 "central_available": (stock.on_hand - stock.reserved) if stock else 0,
                 "requested_by": rep.requested_by,
-                "origin": "head_office"
-                if rep.history and rep.history[0].note.startswith(CREATED_HERE)
-                else "store",
+                "origin": rep.origin,
                 "created_at": rep.created_at.isoformat() if rep.created_at else None,
                 "history": [
                     {

@@ -8,11 +8,13 @@ writes a ``central_stock`` change-log entry that every store pulls.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from common.clock import utcnow
@@ -20,7 +22,7 @@ from common.errors import Conflict, NotFound, ValidationFailed
 
 from ..audit import record
 from ..changes import log_change
-from ..models import CentralStock, Product, StockMovement
+from ..models import CentralStock, Product, StockMovement, StoreStock
 
 MAX_QTY = 1_000_000
 
@@ -150,6 +152,57 @@ def ledger(
             actor=actor,
             note=note,
         )
+    )
+
+
+def add_to_store_stock(session: Session, store_id: int, deltas: Mapping[int, int]) -> None:
+    """Add each product's delta to a store's on hand as head office knows it (the row is made
+    at the product's first movement): the one upsert of ``store_stock``. Rows go in product
+    order, so concurrent writers of one store's rows lock them in one order."""
+    upsert = pg_insert(StoreStock)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[StoreStock.store_id, StoreStock.product_id],
+        set_={"on_hand": StoreStock.on_hand + upsert.excluded.on_hand, "updated_at": func.now()},
+    )
+    rows = [{"store_id": store_id, "product_id": pid, "on_hand": qty} for pid, qty in sorted(deltas.items())]
+    session.execute(upsert, rows)
+
+
+_STORE_MOVEMENT_INSERT = text(
+    "INSERT INTO stock_movements (occurred_at, location, bucket, store_id, product_id, kind, qty, ref_type,"
+    " ref_id, actor, note) VALUES (:occurred_at, 'store', 'on_hand', :store_id, :product_id, :kind, :qty,"
+    " :ref_type, :ref_id, :actor, :note)"
+)
+
+
+def move_store_stock(
+    session: Session,
+    store_id: int,
+    product_id: int,
+    qty: int,
+    kind: str,
+    occurred_at: datetime,
+    ref_type: str,
+    ref_id: str,
+    actor: str | None = None,
+    note: str = "",
+) -> None:
+    """Change a store's on hand as head office knows it, with its ledger row (a store's
+    return, count or adjustment, as it arrives by sync)."""
+    add_to_store_stock(session, store_id, {product_id: qty})
+    session.execute(
+        _STORE_MOVEMENT_INSERT,
+        {
+            "store_id": store_id,
+            "product_id": product_id,
+            "qty": qty,
+            "occurred_at": occurred_at,
+            "kind": kind,
+            "ref_type": ref_type,
+            "ref_id": ref_id,
+            "actor": actor,
+            "note": note,
+        },
     )
 
 

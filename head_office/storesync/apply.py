@@ -10,30 +10,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import (
-    Product,
-    Replenishment,
-    ReplenishmentEvent,
-    Return,
-    ReturnLine,
-    Sale,
-    StoreStock,
-)
+from common.clock import parse_instant
 
-
-class Unappliable(Exception):
-    """A well-formed event head office cannot apply; kept with its reason."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
+from ..models import Product, Replenishment, Return, ReturnLine, Sale, Shift, StoreStock
+from ..replenishment.operations import receive_shipment, record_store_request
+from ..reports import projections
+from ..stock.operations import move_store_stock
+from .sale_batch import apply_sales
+from .unappliable import Unappliable
 
 
 def _products(session: Session, skus: Iterable[str]) -> dict[str, Product]:
@@ -43,47 +33,6 @@ def _products(session: Session, skus: Iterable[str]) -> dict[str, Product]:
     if missing:
         raise Unappliable("unknown_sku", f"Unknown SKU {', '.join(missing)} at head office.")
     return found
-
-
-_STORE_STOCK_UPSERT = text(
-    "INSERT INTO store_stock (store_id, product_id, on_hand) VALUES (:store_id, :product_id, :qty)"
-    " ON CONFLICT (store_id, product_id) DO UPDATE SET on_hand = store_stock.on_hand + excluded.on_hand,"
-    " updated_at = now()"
-)
-_MOVEMENT_INSERT = text(
-    "INSERT INTO stock_movements (occurred_at, location, bucket, store_id, product_id, kind, qty, ref_type,"
-    " ref_id, actor, note) VALUES (:occurred_at, 'store', 'on_hand', :store_id, :product_id, :kind, :qty,"
-    " :ref_type, :ref_id, :actor, :note)"
-)
-
-
-def move_store_stock(
-    session: Session,
-    store_id: int,
-    product_id: int,
-    qty: int,
-    kind: str,
-    occurred_at: datetime,
-    ref_type: str,
-    ref_id: str,
-    actor: str | None = None,
-    note: str = "",
-) -> None:
-    """Change a store's on hand as head office knows it, with its ledger row."""
-    params = {"store_id": store_id, "product_id": product_id, "qty": qty}
-    session.execute(_STORE_STOCK_UPSERT, params)
-    session.execute(
-        _MOVEMENT_INSERT,
-        {
-            **params,
-            "occurred_at": occurred_at,
-            "kind": kind,
-            "ref_type": ref_type,
-            "ref_id": ref_id,
-            "actor": actor,
-            "note": note,
-        },
-    )
 
 
 def _check_store(store_id: int, payload: dict[str, Any]) -> None:
@@ -175,7 +124,7 @@ def apply_return(session: Session, store_id: int, p: dict[str, Any], event_id: u
                 p["cashier"],
             )
     session.flush()
-    _project("record_return", session, ret)
+    projections.record_return(session, ret)
     return ret
 
 
@@ -185,29 +134,9 @@ def apply_restock_request(session: Session, store_id: int, p: dict[str, Any]) ->
     if existing is not None:
         raise Unappliable("duplicate_request", f"Restock request {p['id']} was already recorded.")
     product = _products(session, [p["sku"]])[p["sku"]]
-    replenishment = Replenishment(
-        request_id=p["id"],
-        store_id=store_id,
-        product_id=product.id,
-        qty_requested=p["qty"],
-        status="requested",
-        requested_by=p.get("requested_by") or "",
-        version=1,
+    return record_store_request(
+        session, store_id, product, p["id"], p["qty"], p.get("requested_by") or "", p["occurred_at"]
     )
-    session.add(replenishment)
-    session.flush()
-    session.add(
-        ReplenishmentEvent(
-            replenishment_id=replenishment.id,
-            from_status=None,
-            to_status="requested",
-            qty=p["qty"],
-            actor=p.get("requested_by") or f"store {store_id}",
-            note="requested by the store",
-            at=p["occurred_at"],
-        )
-    )
-    return replenishment
 
 
 def apply_receipt_confirmation(session: Session, store_id: int, p: dict[str, Any]) -> None:
@@ -223,8 +152,6 @@ def apply_receipt_confirmation(session: Session, store_id: int, p: dict[str, Any
         raise Unappliable(
             "not_shipped", f"Restock request {p['request_id']} is {replenishment.status}, not shipped."
         )
-    from ..replenishment.operations import receive_shipment
-
     receive_shipment(
         session, replenishment, p["qty_received"], p.get("by") or f"store {store_id}", p["occurred_at"]
     )
@@ -273,17 +200,11 @@ def apply_stock_adjustment(session: Session, store_id: int, p: dict[str, Any]) -
 
 
 def _instant(value: Any) -> datetime | None:
-    from common.clock import parse_instant
-
     return parse_instant(value) if value else None
 
 
 def apply_shift(session: Session, store_id: int, p: dict[str, Any]) -> None:
     """A shift opened or closed at a store: one row per shift, the latest state wins."""
-    from datetime import date as date_type
-
-    from ..models import Shift
-
     _check_store(store_id, p)
     shift_id = uuid.UUID(p["id"])
     shift = session.get(Shift, shift_id)
@@ -294,7 +215,7 @@ def apply_shift(session: Session, store_id: int, p: dict[str, Any]) -> None:
         raise Unappliable("wrong_store", "This shift belongs to another store.")
     shift.register = str(p["register"])
     shift.cashier = str(p["cashier"])
-    shift.business_date = date_type.fromisoformat(p["business_date"]) if p.get("business_date") else None
+    shift.business_date = date.fromisoformat(p["business_date"]) if p.get("business_date") else None
     opened_at = _instant(p["opened_at"])
     if opened_at is None:
         raise Unappliable("invalid_shift", "A shift needs the instant it was opened.")
@@ -314,8 +235,6 @@ def apply_shift(session: Session, store_id: int, p: dict[str, Any]) -> None:
 
 def apply_cash_movement(session: Session, store_id: int, p: dict[str, Any]) -> None:
     """Cash in or out of a drawer: added to its shift's totals (the shift was sent before it)."""
-    from ..models import Shift
-
     _check_store(store_id, p)
     shift = session.get(Shift, uuid.UUID(p["shift_id"]))
     if shift is None or shift.store_id != store_id:
@@ -339,8 +258,6 @@ def apply_event(
     """Apply one validated event (payload as loaded by ``sync.protocol`` schemas)."""
     if event_type == "sale":
         # One way to write a sale: the bulk writer, with a run of one.
-        from .sale_batch import apply_sales
-
         refused = apply_sales(session, store_id, [{"event_id": event_id, "payload": payload}])
         if refused:
             raise refused[0][1]
@@ -360,10 +277,3 @@ def apply_event(
         apply_cash_movement(session, store_id, payload)
     else:
         raise Unappliable("unknown_event_type", f"Unknown event type {event_type!r}.")
-
-
-def _project(hook: str, session: Session, record: Any) -> None:
-    """Update the report projections in the same transaction (head_office.reports.projections)."""
-    from ..reports import projections
-
-    getattr(projections, hook)(session, record)

@@ -25,9 +25,10 @@ from common.limits import INT32_MAX
 from sync.protocol import SEQ_GAP
 
 from ..models import ReceivedEvent, StoreSyncState, SyncRejection
-from .apply import Unappliable, apply_event
+from .apply import apply_event
 from .health import record_contact
 from .sale_batch import apply_sales
+from .unappliable import Unappliable
 
 log = logging.getLogger(__name__)
 

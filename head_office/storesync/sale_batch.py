@@ -15,12 +15,13 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..models import Product, Sale, StoreStock
-from .apply import Unappliable
+from ..models import Product, Sale
+from ..reports import projections
+from ..stock.operations import add_to_store_stock
+from .unappliable import Unappliable
 
 # One statement writes a run of sales from the JSON the store sent: PostgreSQL unpacks it
 # (in C) into sales, lines, payments and stock movements; Python only checks and sums.
@@ -119,19 +120,7 @@ def apply_sales(
         _WRITE_SALES,
         {"body": body_json, "positions": positions, "products": json.dumps(product_ids), "store": store_id},
     )
-    upsert = pg_insert(StoreStock)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[StoreStock.store_id, StoreStock.product_id],
-        set_={"on_hand": StoreStock.on_hand + upsert.excluded.on_hand, "updated_at": func.now()},
-    )
-    # Sorted by product, so concurrent writers of one store's rows lock them in one order.
-    session.execute(
-        upsert,
-        [
-            {"store_id": store_id, "product_id": pid, "on_hand": delta}
-            for pid, delta in sorted(stock_delta.items())
-        ],
-    )
+    add_to_store_stock(session, store_id, stock_delta)
     _project(session, store_id, accepted)
     return refused
 
@@ -162,8 +151,6 @@ def _check(
 
 def _project(session: Session, store_id: int, sales: list[dict[str, Any]]) -> None:
     """Fold the run into the report projections: one multi-row upsert per projection table."""
-    from ..reports import projections
-
     days: dict[Any, dict[str, Any]] = {}
     products: dict[tuple[Any, str], dict[str, Any]] = {}
     for p in sales:

@@ -138,3 +138,30 @@ def test_central_stock_can_never_go_negative(db_session, make_product):
 def test_schema_has_the_sync_tables(ho_engine):
     names = set(inspect(ho_engine).get_table_names())
     assert {"store_sync_state", "sync_events", "sync_rejections", "change_log", "audit_log"} <= names
+
+
+def test_replenishment_origin_is_carried_over_from_the_history_notes(ho_engine, pg_url, make_store,
+                                                                     make_product, db_session):
+    """Rows made before the origin column take it from their first history note."""
+    from alembic import command
+
+    make_store(store_id=1)
+    product_id = make_product(sku="ORG-001").id
+    db_session.commit()
+    command.downgrade(alembic_config(pg_url), "0108_return_tender")
+    try:
+        with ho_engine.begin() as conn:
+            for rep_id, first_note in ((1, "created at head office: for the sale"), (2, "requested by the store")):
+                conn.execute(text(
+                    "INSERT INTO replenishments (id, store_id, product_id, qty_requested, status)"
+                    " VALUES (:id, 1, :product, 5, 'approved')"), {"id": rep_id, "product": product_id})
+                for to_status, note in (("requested", first_note), ("approved", "created at head office")):
+                    conn.execute(text(
+                        "INSERT INTO replenishment_history (replenishment_id, to_status, qty, actor, note, at)"
+                        " VALUES (:id, :to, 5, 'someone', :note, now())"),
+                        {"id": rep_id, "to": to_status, "note": note})
+    finally:
+        upgrade(pg_url)
+    with ho_engine.connect() as conn:
+        origins = dict(conn.execute(text("SELECT id, origin FROM replenishments ORDER BY id")).all())
+    assert origins == {1: "head_office", 2: "store"}

@@ -406,3 +406,28 @@ def test_the_same_request_approved_twice_at_once_is_approved_once(ho_engine, dem
 
     assert sorted(outcomes) == ["approved"] + ["invalid_status"] * 5
     assert central(demo_chain, "STA-001").reserved == 10
+
+
+def test_a_store_request_and_a_head_office_one_start_alike_and_keep_their_origin(
+    client, manager, demo_chain
+):
+    """One way to start a replenishment: both begin ``requested`` with one history row; the
+    origin is a column, whatever a manager writes in the note."""
+    from_store = store_request(demo_chain, 2, "GRO-001", 4)
+    made_here = client.post(
+        "/api/v1/replenishments",
+        json={"store_id": 2, "sku": "GRO-001", "qty": 3, "note": "requested by the store (phoned in)"},
+        headers=manager,
+    ).json
+
+    items = {r["id"]: r for r in client.get("/api/v1/replenishments", headers=manager).json["items"]}
+    store_row, office_row = items[from_store.id], items[made_here["id"]]
+    assert (store_row["origin"], office_row["origin"]) == ("store", "head_office")
+    assert [h["to_status"] for h in store_row["history"]] == ["requested"]
+    assert [h["to_status"] for h in office_row["history"]] == ["requested"]
+    assert store_row["history"][0]["actor"] == "storemgr" and office_row["history"][0]["actor"] == "manager"
+    # The store wrote its own request: only head office's is announced to the store at once.
+    announced = demo_chain.scalars(
+        select(ChangeLogEntry.entity_key).where(ChangeLogEntry.entity == "replenishment")
+    ).all()
+    assert announced == [made_here["request_id"]]

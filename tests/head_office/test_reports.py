@@ -262,7 +262,7 @@ def test_rebuilding_the_projections_gives_exactly_the_same_figures(
 
 def test_sale_ids_make_projections_count_each_sale_once(client, manager, demo_chain):
     """A duplicate sale event is refused by ingest and the projections do not move."""
-    from head_office.storesync.apply import Unappliable
+    from head_office.storesync.unappliable import Unappliable
 
     (milk,) = products(demo_chain, "GRO-001")
     sale = sale_payload(3, "S03-000001", [Item.of(milk, 2)], utc(2026, 2, 3, 15), sale_id=uuid.uuid4())

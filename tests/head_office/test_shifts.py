@@ -48,7 +48,7 @@ def test_shift_events_make_one_row_per_shift(client, db_session, make_store, mak
 def test_a_shift_event_from_another_store_is_refused(db_session, make_store) -> None:
     import pytest
 
-    from head_office.storesync.apply import Unappliable
+    from head_office.storesync.unappliable import Unappliable
 
     make_store()
     with pytest.raises(Unappliable):
