@@ -5,8 +5,9 @@
 
 (a)  bare: a minimal Flask route on waitress (its own process, psycopg, no auth, no
      validation, no saga) that runs the same work in ONE transaction: reserve central
-     stock with the conditional UPDATE, write the order and its line, record a capture
-     in the payment ledger, empty the cart line;
+     stock with the conditional UPDATE (with its stock ledger row and the change log entry
+     stores pull, after the change log's lock), write the order and its line, record a
+     capture in the payment ledger, empty the cart line;
 (b)  saga: ``POST /api/v1/shop/checkout`` of ``comptoir head-office serve --workers N``
      (customer token, Idempotency-Key, card 4242...): the checkout saga with its
      persisted steps, the advisory lock, the payment provider's own transactions.
@@ -45,6 +46,11 @@ BARE_SQL = [
     # reserve (the conditional update: never below what is available)
     """UPDATE central_stock SET reserved = reserved + %(qty)s, version = version + 1, updated_at = now()
        WHERE product_id = %(pid)s AND on_hand - reserved >= %(qty)s RETURNING version""",
+    # the reservation's stock ledger row, and the change log stores pull (after its writers' lock)
+    """INSERT INTO stock_movements (occurred_at, location, bucket, product_id, kind, qty, ref_type, actor, note)
+       VALUES (now(), 'central', 'reserved', %(pid)s, 'allocation', %(qty)s, 'order', 'shop', 'bench')""",
+    """INSERT INTO change_log (entity, entity_key, version, payload)
+       SELECT 'central_stock', 'SKU', %(version)s, '{}' FROM (SELECT pg_advisory_xact_lock(%(lock)s)) AS l""",
     """INSERT INTO orders (customer_id, idempotency_key, status, subtotal_cents, taxes, tax_cents, total_cents,
          confirmed_at, answer) VALUES (%(cid)s, %(key)s, 'confirmed', 1000, '{"gst": 50, "qst": 100}', 150,
          1150, now(), '{}') RETURNING id""",
@@ -60,6 +66,8 @@ def bare_app(url: str) -> Any:
     import psycopg
     from flask import Flask, jsonify, request
 
+    from head_office.changes import CHANGE_LOG_LOCK
+
     local = threading.local()  # one connection per waitress thread
 
     def connection() -> psycopg.Connection:
@@ -72,13 +80,18 @@ def bare_app(url: str) -> Any:
     @app.post("/checkout")
     def checkout() -> Any:
         body = request.get_json()
-        params = {"cid": body["customer_id"], "pid": body["product_id"], "qty": 1, "key": uuid.uuid4().hex}
+        params = {"cid": body["customer_id"], "pid": body["product_id"], "qty": 1, "key": uuid.uuid4().hex,
+                  "lock": CHANGE_LOG_LOCK}
         conn = connection()
         with conn.transaction():
-            if conn.execute(BARE_SQL[0], params).fetchone() is None:
+            reserved = conn.execute(BARE_SQL[0], params).fetchone()
+            if reserved is None:
                 return jsonify({"code": "insufficient_stock"}), 409
-            params["oid"] = conn.execute(BARE_SQL[1], params).fetchone()[0]
-            for sql in BARE_SQL[2:]:
+            params["version"] = reserved[0]
+            conn.execute(BARE_SQL[1], params)
+            conn.execute(BARE_SQL[2], params)
+            params["oid"] = conn.execute(BARE_SQL[3], params).fetchone()[0]
+            for sql in BARE_SQL[4:]:
                 conn.execute(sql, params)
         return jsonify({"order_id": params["oid"], "status": "confirmed"}), 201
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -110,28 +110,36 @@ def price_lines(lines: list[dict], table: TaxTable) -> PricedCart:
     return PricedCart(lines, priced.subtotal_cents, dict(priced.taxes))
 
 
-def cart(session: Session, customer_id: int, table: TaxTable) -> PricedCart:
-    rows = session.execute(
-        select(Product, CartLine.qty, AVAILABLE.label("available"))
-        .join(CartLine, CartLine.product_id == Product.id)
-        .outerjoin(CentralStock, CentralStock.product_id == Product.id)
-        .where(CartLine.customer_id == customer_id)
-        .order_by(CartLine.added_at, Product.sku)
-    ).all()
+def cart(session: Session | Connection, customer_id: int, table: TaxTable) -> PricedCart:
+    """The customer's cart, priced. ``session`` may be a plain connection (one round trip)."""
+    rows = session.execute(_CART, {"customer_id": customer_id}).all()
     lines = [
         {
-            "sku": product.sku,
-            "name": product.name,
+            "sku": sku,
+            "name": name,
             "qty": qty,
-            "unit_price_cents": product.price_cents,
-            "tax_class": product.tax_class,
+            "unit_price_cents": price_cents,
+            "tax_class": tax_class,
             "available": max(int(available or 0), 0),
-            "product_id": product.id,
-            "active": product.active,
+            "product_id": product_id,
+            "active": active,
         }
-        for product, qty, available in rows
+        for product_id, sku, name, price_cents, tax_class, active, qty, available in rows
     ]
     return price_lines(lines, table)
+
+
+# Built once (with a bound parameter): building a select per request costs more than its round trip.
+_CART = (
+    select(
+        Product.id, Product.sku, Product.name, Product.price_cents, Product.tax_class, Product.active,
+        CartLine.qty, AVAILABLE.label("available"),
+    )
+    .join(CartLine, CartLine.product_id == Product.id)
+    .outerjoin(CentralStock, CentralStock.product_id == Product.id)
+    .where(CartLine.customer_id == bindparam("customer_id"))
+    .order_by(CartLine.added_at, Product.sku)
+)
 
 
 def set_line(session: Session, customer_id: int, sku: str, qty: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,10 +20,15 @@ from ..stock.operations import change_central, ledger
 from . import payments
 from .cart import cart
 from .metrics import CHECKOUTS
-from .saga import FORWARD, SagaRunner, confirmed_answer
+from .saga import FORWARD, LINE_FIELDS, NewCheckout, SagaRunner, confirmed_answer
 
 MAX_KEY = 200
 WAIT_FOR_RUNNER_S = 10.0
+
+
+_EXISTING = select(Order.id).where(
+    Order.customer_id == bindparam("customer_id"), Order.idempotency_key == bindparam("key")
+)
 
 
 def existing_order(session: Session, customer_id: int, key: str) -> Order | None:
@@ -43,10 +48,15 @@ def start_checkout(
             code="idempotency_key_required",
             errors={"Idempotency-Key": ["Required: 1 to 200 printable characters."]},
         )
-    order = existing_order(session, customer.id, key)
-    if order is not None:
-        return answer(session, runner, order)
-    priced = cart(session, customer.id, table)
+    # The reads before the order on a connection of their own, in autocommit: one round trip each.
+    with runner.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as reader:
+        known = reader.execute(_EXISTING, {"customer_id": customer.id, "key": key}).scalar()
+        priced = None if known is not None else cart(reader, customer.id, table)
+    if known is not None or priced is None:
+        order = existing_order(session, customer.id, key)
+        if order is not None:
+            return answer(session, runner, order)
+        priced = cart(session, customer.id, table)
     if not priced.lines:
         raise ValidationFailed("Your cart is empty.", code="empty_cart", errors={"cart": ["Empty."]})
     inactive = {line["sku"]: ["No longer sold."] for line in priced.lines if not line["active"]}
@@ -67,6 +77,18 @@ def start_checkout(
     token = runner.provider.tokenize(card)
     customer_id = customer.id
     session.commit()  # the saga runs on a connection of its own: hold none meanwhile
+    lines = [{field: line[field] for field in LINE_FIELDS} for line in priced.lines]
+    new = NewCheckout(customer_id, key, priced.subtotal_cents, dict(priced.taxes), priced.tax_cents,
+                      priced.total_cents, card.last4, token, lines)
+    started = runner.start_new(new)
+    if started is not None and started[2] == "completed":
+        return 201, {"order_id": started[1], "status": "confirmed", "total_cents": priced.total_cents}
+    if started is not None:
+        order = existing_order(session, customer_id, key)
+        assert order is not None
+        return answer(session, runner, order, loaded=True)
+    # Stock short (or this key or another checkout of the customer's met on the way): the
+    # step-by-step road records the order and why it went no further.
 
     def build(own: Session, saga_id: int, owner: str) -> Saga:
         order = Order(

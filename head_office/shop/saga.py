@@ -26,17 +26,22 @@ import signal
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import psycopg
+from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.clock import utcnow
 
+from ..changes import CHANGE_LOG_LOCK
 from ..models import CartLine, CentralStock, Order, OrderLine, Product, Saga, SagaStep
-from ..stock.operations import change_central, ledger
+from ..stock.operations import Levels, change_central, ledger
 from . import payments
 from .metrics import CHECKOUTS, STEP_DURATION
 
@@ -107,20 +112,22 @@ class SagaRunner:
         """The saga's advisory lock on a connection of its own, or None when someone holds it."""
         conn = self.engine.connect()
         try:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_BASE + saga_id}).scalar()
-            conn.commit()
+            with autocommit(conn) as raw:
+                row = raw.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_BASE + saga_id,)).fetchone()
         except BaseException:
             conn.close()
             raise
-        if not got:
+        if not row or not row[0]:
             conn.close()
             return None
         return conn
 
     def unlock(self, conn: Connection, saga_id: int) -> None:
         try:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_BASE + saga_id})
-            conn.commit()
+            if conn.in_transaction():
+                conn.rollback()
+            with autocommit(conn) as raw:
+                raw.execute("SELECT pg_advisory_unlock(%s)", (LOCK_BASE + saga_id,))
         except Exception:  # noqa: BLE001 - a broken connection: PostgreSQL already dropped the lock
             log.warning("saga %s: could not release its lock cleanly", saga_id, exc_info=True)
             conn.invalidate()
@@ -167,6 +174,87 @@ class SagaRunner:
             raise
         self.drive(saga_id, held=conn, created=True, charge=charge)
         return saga_id
+
+    def start_new(self, new: NewCheckout) -> tuple[int, int, str | None] | None:
+        """The short road of a new checkout: ``(saga id, order id, state)`` once driven, or None
+        when it cannot be taken (stock short, or an order of this customer and key, or a
+        checkout of theirs still pending): the caller then takes ``start``, which records why.
+
+        One transaction (plain statements, no ORM) creates the order, its lines, the saga (under
+        its lock, taken before) and its steps, reserves each line with the conditional update
+        (with its stock ledger row and the change log stores pull) and marks the payment as
+        sent; then the provider is called, and one statement records the capture, confirms the
+        order, empties those cart lines and ends the saga, if this runner still owns it.
+        """
+        conn = self.engine.connect()
+        saga_id = 0
+        handed = False
+        try:
+            started = time.perf_counter()
+            with autocommit(conn) as raw:
+                saga_id = int(raw.execute(LOCK_NEW, {"base": LOCK_BASE}).fetchone()[0])  # type: ignore[index]
+                try:
+                    with raw.transaction():
+                        order_id = self._create(raw, saga_id, new)
+                except (_Short, psycopg.errors.UniqueViolation):
+                    return None
+            STEP_DURATION.labels("reserve_stock").observe(time.perf_counter() - started)
+            self._crash_point("after_reserve")
+            handed = True
+            state = self.drive(
+                saga_id, held=conn, created=True, charge=(new.total_cents, order_id, new.token)
+            )
+            return saga_id, order_id, state
+        finally:
+            if not handed:
+                if saga_id:
+                    self.unlock(conn, saga_id)
+                else:
+                    conn.close()
+
+    def _create(self, raw: psycopg.Connection, saga_id: int, new: NewCheckout) -> int:
+        lines = [
+            {**{k: line[k] for k in LINE_FIELDS}, "line_no": number}
+            for number, line in enumerate(new.lines, start=1)
+        ]
+        row = raw.execute(
+            CREATE,
+            {
+                "customer_id": new.customer_id,
+                "key": new.key,
+                "subtotal": new.subtotal_cents,
+                "taxes": Jsonb(new.taxes),
+                "tax": new.tax_cents,
+                "total": new.total_cents,
+                "last4": new.card_last4,
+                "lines": Jsonb(lines),
+                "saga_id": saga_id,
+                "token": new.token,
+                "owner": self.owner,
+            },
+        ).fetchone()
+        assert row is not None
+        order_id = int(row[0])
+        changes = []
+        for line in sorted(lines, key=lambda item: item["product_id"]):  # one lock order for everyone
+            levels = raw.execute(
+                RESERVE,
+                {
+                    "pid": line["product_id"],
+                    "qty": line["qty"],
+                    "ref": str(order_id),
+                    "note": f"online order {order_id}",
+                },
+            ).fetchone()
+            if levels is None:
+                raise _Short()
+            new_levels = Levels(line["sku"], *levels)
+            changes.append(
+                {"key": line["sku"], "version": new_levels.version, "payload": new_levels.wire()}
+            )
+        # Last, so the change log's lock is held for as short a time as possible.
+        raw.execute(CHANGES, {"lock": CHANGE_LOG_LOCK, "entries": Jsonb(changes)})
+        return order_id
 
     def drive(
         self,
@@ -481,13 +569,25 @@ class SagaRunner:
             self._park(saga_id, "take_payment", f"No answer from the provider: {exc}")
             raise Parked(saga_id) from exc
         self._crash_point("after_payment")
-        with self._session() as session:
-            saga = self._fenced(session, saga_id)
-            done = session.get(SagaStep, (saga_id, "take_payment"))
-            assert done is not None
-            self._finish(done, "done", None, {"capture_key": key, "amount_cents": attempt.amount_cents})
-            self._confirm(session, saga)
-            session.commit()
+        result = {"capture_key": key, "amount_cents": attempt.amount_cents}
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and not conn.in_transaction():
+            # One statement: fenced by the owner token under the saga row's lock, atomic alone.
+            with autocommit(conn) as raw:
+                row = raw.execute(
+                    CONFIRM, {"saga_id": saga_id, "owner": self.owner, "result": Jsonb(result)}
+                ).fetchone()
+            if not row or not row[0]:
+                raise LostSaga(saga_id)
+            self._local.ended = "completed"
+        else:
+            with self._session() as session:
+                saga = self._fenced(session, saga_id)
+                done = session.get(SagaStep, (saga_id, "take_payment"))
+                assert done is not None
+                self._finish(done, "done", None, result)
+                self._confirm(session, saga)
+                session.commit()
         CHECKOUTS.labels("confirmed").inc()
 
     def _ask(self, saga_id: int, key: str) -> payments.Attempt | None:
@@ -625,6 +725,136 @@ class SagaRunner:
             session.commit()
         if reason.get("code") != "cancelled_by_staff":  # a staff cancel is not a checkout's outcome
             CHECKOUTS.labels(OUTCOMES.get(str(reason.get("code")), "cancelled")).inc()
+
+
+@contextmanager
+def autocommit(conn: Connection) -> Iterator[psycopg.Connection]:
+    """The psycopg connection under ``conn`` in autocommit: a statement is one round trip (no
+    BEGIN, no COMMIT); ``raw.transaction()`` groups several. ``conn`` must be between
+    transactions; it is given back as it was."""
+    if conn.in_transaction():
+        raise RuntimeError("autocommit() needs a connection between transactions")
+    raw: psycopg.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+    raw.autocommit = True
+    try:
+        yield raw
+    finally:
+        if not raw.closed and not raw.broken:
+            raw.autocommit = False
+
+
+class _Short(Exception):
+    """A line cannot be reserved: the short road is abandoned (its transaction rolled back)."""
+
+
+@dataclass
+class NewCheckout:
+    """What a new checkout records: the priced cart, the customer, the key and the card token."""
+
+    customer_id: int
+    key: str
+    subtotal_cents: int
+    taxes: dict[str, int]
+    tax_cents: int
+    total_cents: int
+    card_last4: str
+    token: str
+    lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+LINE_FIELDS = ("product_id", "sku", "name", "tax_class", "qty", "unit_price_cents", "net_cents")
+
+LOCK_NEW = (
+    "SELECT s.id, pg_advisory_lock(%(base)s + s.id) "
+    "FROM (SELECT nextval(pg_get_serial_sequence('sagas', 'id')) AS id) AS s"
+)
+
+# The order, its lines, its saga and the saga's steps (verify and reserve done: the conditional
+# updates that follow in the same transaction are the check; the payment marked as sent).
+CREATE = """
+WITH o AS (
+  INSERT INTO orders (customer_id, idempotency_key, status, subtotal_cents, taxes, tax_cents,
+                      total_cents, card_last4)
+  VALUES (%(customer_id)s, %(key)s, 'pending', %(subtotal)s, %(taxes)s, %(tax)s, %(total)s, %(last4)s)
+  RETURNING id
+), l AS (
+  INSERT INTO order_lines (order_id, line_no, product_id, sku, name, tax_class, qty,
+                           unit_price_cents, net_cents)
+  SELECT o.id, x.line_no, x.product_id, x.sku, x.name, x.tax_class, x.qty, x.unit_price_cents,
+         x.net_cents
+  FROM o, jsonb_to_recordset(%(lines)s) AS x(line_no int, product_id int, sku text, name text,
+       tax_class text, qty int, unit_price_cents bigint, net_cents bigint)
+), s AS (
+  INSERT INTO sagas (id, order_id, payment_token, owner, runs)
+  SELECT %(saga_id)s, o.id, %(token)s, %(owner)s, 1 FROM o
+  RETURNING id
+), st AS (
+  INSERT INTO saga_steps (saga_id, name, position, status, attempts, started_at, ended_at)
+  SELECT s.id, v.name, v.position, v.status, v.attempts,
+         CASE WHEN v.attempts > 0 THEN now() END, CASE WHEN v.status = 'done' THEN now() END
+  FROM s, (VALUES ('verify_stock', 1, 'done', 1), ('reserve_stock', 2, 'done', 1),
+                  ('take_payment', 3, 'running', 1), ('confirm_order', 4, 'pending', 0))
+          AS v(name, position, status, attempts)
+)
+SELECT id FROM o
+"""
+
+# One line's reservation (never below what is available: no row when short) and its ledger row.
+RESERVE = """
+WITH r AS (
+  UPDATE central_stock
+  SET reserved = reserved + %(qty)s, version = version + 1, updated_at = now()
+  WHERE product_id = %(pid)s AND on_hand - reserved >= %(qty)s
+  RETURNING on_hand, reserved, in_transit, version
+), m AS (
+  INSERT INTO stock_movements (occurred_at, location, bucket, product_id, kind, qty, ref_type,
+                               ref_id, actor, note)
+  SELECT now(), 'central', 'reserved', %(pid)s, 'allocation', %(qty)s, 'order', %(ref)s, 'shop',
+         %(note)s
+  FROM r
+)
+SELECT on_hand, reserved, in_transit, version FROM r
+"""
+
+# The change log entries stores pull, after the change log writers' lock (see head_office.changes).
+CHANGES = """
+INSERT INTO change_log (entity, entity_key, store_id, version, payload)
+SELECT 'central_stock', x.key, NULL, x.version, x.payload
+FROM (SELECT pg_advisory_xact_lock(%(lock)s)) AS locked,
+     jsonb_to_recordset(%(entries)s) AS x(key text, version bigint, payload jsonb)
+"""
+
+# The capture recorded, the order confirmed (its answer kept for a retry with the same key), the
+# ordered products taken out of the cart, the saga completed: all or nothing, and only while this
+# runner owns the running saga (the UPDATE waits for the saga row's lock and checks again).
+CONFIRM = """
+WITH s AS (
+  UPDATE sagas SET state = 'completed', ended_at = now(), updated_at = now()
+  WHERE id = %(saga_id)s AND owner = %(owner)s AND state = 'running' AND NOT compensating
+  RETURNING order_id
+), was AS (
+  SELECT o.id, o.customer_id, o.status FROM orders o JOIN s ON o.id = s.order_id
+), p AS (
+  UPDATE saga_steps SET status = 'done', ended_at = now(), error = NULL, result = %(result)s
+  WHERE saga_id = %(saga_id)s AND name = 'take_payment' AND EXISTS (SELECT 1 FROM s)
+), c AS (
+  UPDATE saga_steps SET status = 'done', attempts = attempts + 1,
+         started_at = coalesce(started_at, now()), ended_at = now(), error = NULL
+  WHERE saga_id = %(saga_id)s AND name = 'confirm_order' AND EXISTS (SELECT 1 FROM s)
+), o AS (
+  UPDATE orders SET
+    status = CASE WHEN orders.status = 'pending' THEN 'confirmed' ELSE orders.status END,
+    confirmed_at = CASE WHEN orders.status = 'pending' THEN now() ELSE orders.confirmed_at END,
+    answer = coalesce(orders.answer, jsonb_build_object('status', 201, 'body', jsonb_build_object(
+      'order_id', orders.id, 'status', 'confirmed', 'total_cents', orders.total_cents)))
+  FROM was WHERE orders.id = was.id
+), d AS (
+  DELETE FROM cart_lines USING was, order_lines
+  WHERE was.status = 'pending' AND order_lines.order_id = was.id
+    AND cart_lines.customer_id = was.customer_id AND cart_lines.product_id = order_lines.product_id
+)
+SELECT count(*) FROM s
+"""
 
 
 OUTCOMES = {
