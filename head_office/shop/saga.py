@@ -41,7 +41,7 @@ from common.clock import utcnow
 
 from ..changes import CHANGE_LOG_LOCK
 from ..models import CartLine, CentralStock, Order, OrderLine, Product, Saga, SagaStep
-from ..stock.operations import Levels, change_central, ledger
+from ..stock.operations import change_central, ledger
 from . import payments
 from .metrics import CHECKOUTS, STEP_DURATION
 
@@ -192,11 +192,12 @@ class SagaRunner:
         try:
             started = time.perf_counter()
             with autocommit(conn) as raw:
-                saga_id = int(raw.execute(LOCK_NEW, {"base": LOCK_BASE}).fetchone()[0])  # type: ignore[index]
                 try:
-                    with raw.transaction():
-                        order_id = self._create(raw, saga_id, new)
-                except (_Short, psycopg.errors.UniqueViolation):
+                    saga_id, order_id = self._create(raw, new)
+                except _Short as short:
+                    saga_id = short.saga_id
+                    return None
+                except psycopg.errors.UniqueViolation:
                     return None
             STEP_DURATION.labels("reserve_stock").observe(time.perf_counter() - started)
             self._crash_point("after_reserve")
@@ -210,51 +211,48 @@ class SagaRunner:
                 if saga_id:
                     self.unlock(conn, saga_id)
                 else:
+                    # The saga's lock may have been taken before the failure: the connection goes.
+                    conn.invalidate()
                     conn.close()
 
-    def _create(self, raw: psycopg.Connection, saga_id: int, new: NewCheckout) -> int:
+    def _create(self, raw: psycopg.Connection, new: NewCheckout) -> tuple[int, int]:
+        """The short road's transaction in two round trips (psycopg's pipeline): BEGIN, the
+        saga's id and lock, the order with its lines and steps, each line's reservation and the
+        change log go together; COMMIT goes once every line is known to be reserved."""
         lines = [
             {**{k: line[k] for k in LINE_FIELDS}, "line_no": number}
             for number, line in enumerate(new.lines, start=1)
         ]
-        row = raw.execute(
-            CREATE,
-            {
-                "customer_id": new.customer_id,
-                "key": new.key,
-                "subtotal": new.subtotal_cents,
-                "taxes": Jsonb(new.taxes),
-                "tax": new.tax_cents,
-                "total": new.total_cents,
-                "last4": new.card_last4,
-                "lines": Jsonb(lines),
-                "saga_id": saga_id,
-                "token": new.token,
-                "owner": self.owner,
-            },
-        ).fetchone()
-        assert row is not None
-        order_id = int(row[0])
-        changes = []
-        for line in sorted(lines, key=lambda item: item["product_id"]):  # one lock order for everyone
-            levels = raw.execute(
-                RESERVE,
+        ordered = sorted(lines, key=lambda item: item["product_id"])  # one lock order for everyone
+        with raw.pipeline() as pipeline, raw.transaction():
+            created = raw.execute(
+                CREATE,
                 {
-                    "pid": line["product_id"],
-                    "qty": line["qty"],
-                    "ref": str(order_id),
-                    "note": f"online order {order_id}",
+                    "base": LOCK_BASE,
+                    "customer_id": new.customer_id,
+                    "key": new.key,
+                    "subtotal": new.subtotal_cents,
+                    "taxes": Jsonb(new.taxes),
+                    "tax": new.tax_cents,
+                    "total": new.total_cents,
+                    "last4": new.card_last4,
+                    "lines": Jsonb(lines),
+                    "token": new.token,
+                    "owner": self.owner,
                 },
-            ).fetchone()
-            if levels is None:
-                raise _Short()
-            new_levels = Levels(line["sku"], *levels)
-            changes.append(
-                {"key": line["sku"], "version": new_levels.version, "payload": new_levels.wire()}
             )
-        # Last, so the change log's lock is held for as short a time as possible.
-        raw.execute(CHANGES, {"lock": CHANGE_LOG_LOCK, "entries": Jsonb(changes)})
-        return order_id
+            reserved = [
+                raw.execute(RESERVE, {"pid": line["product_id"], "qty": line["qty"]}) for line in ordered
+            ]
+            # Last, so the change log's lock is held for as short a time as possible.
+            raw.execute(CHANGES, {"lock": CHANGE_LOG_LOCK, "pids": [line["product_id"] for line in ordered]})
+            pipeline.sync()
+            row = created.fetchone()
+            assert row is not None
+            saga_id, order_id = int(row[0]), int(row[1])
+            if any(cursor.fetchone() is None for cursor in reserved):
+                raise _Short(saga_id)
+        return saga_id, order_id
 
     def drive(
         self,
@@ -272,6 +270,7 @@ class SagaRunner:
         if conn is None:
             return None
         self._local.conn = conn
+        self._local.unlocked = False
         try:
             self._local.ended = None
             if created:
@@ -308,7 +307,10 @@ class SagaRunner:
                 return session.scalar(select(Saga.state).where(Saga.id == saga_id))
         finally:
             self._local.conn = None
-            self.unlock(conn, saga_id)
+            if self._local.unlocked:
+                conn.close()
+            else:
+                self.unlock(conn, saga_id)
 
     def _run_step(self, saga_id: int, name: str, step: Any) -> str | None:
         """Run one step; "" to go on, else what ``drive`` answers ("running" to wait, None if lost)."""
@@ -572,11 +574,15 @@ class SagaRunner:
         result = {"capture_key": key, "amount_cents": attempt.amount_cents}
         conn = getattr(self._local, "conn", None)
         if conn is not None and not conn.in_transaction():
-            # One statement: fenced by the owner token under the saga row's lock, atomic alone.
-            with autocommit(conn) as raw:
-                row = raw.execute(
+            # One statement, fenced by the owner token under the saga row's lock and atomic alone;
+            # the saga's lock is let go in the same round trip (nothing follows for this runner).
+            with autocommit(conn) as raw, raw.pipeline():
+                confirmed = raw.execute(
                     CONFIRM, {"saga_id": saga_id, "owner": self.owner, "result": Jsonb(result)}
-                ).fetchone()
+                )
+                raw.execute("SELECT pg_advisory_unlock(%s)", (LOCK_BASE + saga_id,))
+                row = confirmed.fetchone()
+            self._local.unlocked = True
             if not row or not row[0]:
                 raise LostSaga(saga_id)
             self._local.ended = "completed"
@@ -746,6 +752,10 @@ def autocommit(conn: Connection) -> Iterator[psycopg.Connection]:
 class _Short(Exception):
     """A line cannot be reserved: the short road is abandoned (its transaction rolled back)."""
 
+    def __init__(self, saga_id: int) -> None:
+        super().__init__(saga_id)
+        self.saga_id = saga_id
+
 
 @dataclass
 class NewCheckout:
@@ -764,15 +774,15 @@ class NewCheckout:
 
 LINE_FIELDS = ("product_id", "sku", "name", "tax_class", "qty", "unit_price_cents", "net_cents")
 
-LOCK_NEW = (
-    "SELECT s.id, pg_advisory_lock(%(base)s + s.id) "
-    "FROM (SELECT nextval(pg_get_serial_sequence('sagas', 'id')) AS id) AS s"
-)
-
-# The order, its lines, its saga and the saga's steps (verify and reserve done: the conditional
-# updates that follow in the same transaction are the check; the payment marked as sent).
+# The saga's id and its lock (session-level: it outlives this transaction, and PostgreSQL drops
+# it if this process dies), the order, its lines, its saga and the saga's steps (verify and
+# reserve done: the conditional updates that follow in the same transaction are the check; the
+# payment marked as sent).
 CREATE = """
-WITH o AS (
+WITH k AS (
+  SELECT s.id, pg_advisory_lock(%(base)s + s.id) AS locked
+  FROM (SELECT nextval(pg_get_serial_sequence('sagas', 'id')) AS id) AS s
+), o AS (
   INSERT INTO orders (customer_id, idempotency_key, status, subtotal_cents, taxes, tax_cents,
                       total_cents, card_last4)
   VALUES (%(customer_id)s, %(key)s, 'pending', %(subtotal)s, %(taxes)s, %(tax)s, %(total)s, %(last4)s)
@@ -786,8 +796,8 @@ WITH o AS (
        tax_class text, qty int, unit_price_cents bigint, net_cents bigint)
 ), s AS (
   INSERT INTO sagas (id, order_id, payment_token, owner, runs)
-  SELECT %(saga_id)s, o.id, %(token)s, %(owner)s, 1 FROM o
-  RETURNING id
+  SELECT k.id, o.id, %(token)s, %(owner)s, 1 FROM k, o
+  RETURNING id, order_id
 ), st AS (
   INSERT INTO saga_steps (saga_id, name, position, status, attempts, started_at, ended_at)
   SELECT s.id, v.name, v.position, v.status, v.attempts,
@@ -796,32 +806,38 @@ WITH o AS (
                   ('take_payment', 3, 'running', 1), ('confirm_order', 4, 'pending', 0))
           AS v(name, position, status, attempts)
 )
-SELECT id FROM o
+SELECT id, order_id FROM s
 """
 
-# One line's reservation (never below what is available: no row when short) and its ledger row.
+# One line's reservation (never below what is available: no row when short) and its ledger row
+# (for the order this session just inserted).
 RESERVE = """
 WITH r AS (
   UPDATE central_stock
   SET reserved = reserved + %(qty)s, version = version + 1, updated_at = now()
   WHERE product_id = %(pid)s AND on_hand - reserved >= %(qty)s
-  RETURNING on_hand, reserved, in_transit, version
+  RETURNING product_id
 ), m AS (
   INSERT INTO stock_movements (occurred_at, location, bucket, product_id, kind, qty, ref_type,
                                ref_id, actor, note)
-  SELECT now(), 'central', 'reserved', %(pid)s, 'allocation', %(qty)s, 'order', %(ref)s, 'shop',
-         %(note)s
-  FROM r
+  SELECT now(), 'central', 'reserved', %(pid)s, 'allocation', %(qty)s, 'order', o.id::text, 'shop',
+         'online order ' || o.id
+  FROM r, (SELECT currval(pg_get_serial_sequence('orders', 'id')) AS id) AS o
 )
-SELECT on_hand, reserved, in_transit, version FROM r
+SELECT product_id FROM r
 """
 
-# The change log entries stores pull, after the change log writers' lock (see head_office.changes).
+# The change log entries stores pull (the reserved lines' new levels), after the change log
+# writers' lock (see head_office.changes).
 CHANGES = """
 INSERT INTO change_log (entity, entity_key, store_id, version, payload)
-SELECT 'central_stock', x.key, NULL, x.version, x.payload
-FROM (SELECT pg_advisory_xact_lock(%(lock)s)) AS locked,
-     jsonb_to_recordset(%(entries)s) AS x(key text, version bigint, payload jsonb)
+SELECT 'central_stock', p.sku, NULL, c.version, jsonb_build_object(
+         'sku', p.sku, 'on_hand', c.on_hand, 'reserved', c.reserved, 'in_transit', c.in_transit,
+         'available', c.on_hand - c.reserved, 'version', c.version)
+FROM (SELECT pg_advisory_xact_lock(%(lock)s)) AS locked, central_stock c
+JOIN products p ON p.id = c.product_id
+WHERE c.product_id = ANY(%(pids)s)
+ORDER BY c.product_id
 """
 
 # The capture recorded, the order confirmed (its answer kept for a retry with the same key), the

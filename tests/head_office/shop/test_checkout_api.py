@@ -368,3 +368,69 @@ def test_conservation_counts_units_shipped_to_customers(client, db_session, cust
     ).one()
     assert (received, on_hand, shipped) == (9, 5, 4)
     assert received == on_hand + shipped
+
+
+def test_a_checkout_of_two_products_writes_each_reservation_to_the_ledger_and_the_change_log(
+    client, db_session, customer, stocked, checkout
+):
+    from head_office.models import ChangeLogEntry, StockMovement
+
+    headers = customer()
+    first, second = stocked(on_hand=10), stocked(on_hand=4)
+    client.put(f"/api/v1/shop/cart/lines/{second.sku}", json={"qty": 3}, headers=headers)
+    client.put(f"/api/v1/shop/cart/lines/{first.sku}", json={"qty": 1}, headers=headers)
+    response = checkout(headers)
+    assert response.status_code == 201, response.json
+    order_id = str(response.json["order_id"])
+    db_session.expire_all()
+    movements = db_session.execute(
+        select(StockMovement.product_id, StockMovement.bucket, StockMovement.kind, StockMovement.qty)
+        .where(StockMovement.ref_type == "order", StockMovement.ref_id == order_id)
+        .order_by(StockMovement.product_id)
+    ).all()
+    assert [tuple(m) for m in movements] == [
+        (first.id, "reserved", "allocation", 1),
+        (second.id, "reserved", "allocation", 3),
+    ]
+    # What stores pull of central stock: the levels after the reservation.
+    latest = {
+        entry.entity_key: entry.payload
+        for entry in db_session.scalars(
+            select(ChangeLogEntry).where(ChangeLogEntry.entity == "central_stock").order_by(ChangeLogEntry.id)
+        )
+    }
+    assert latest[first.sku]["reserved"] == 1 and latest[first.sku]["available"] == 9
+    assert latest[second.sku]["reserved"] == 3 and latest[second.sku]["available"] == 1
+    assert latest[second.sku]["on_hand"] == 4 and latest[second.sku]["in_transit"] == 0
+    assert client.get("/api/v1/shop/cart", headers=headers).json["lines"] == []
+
+
+def test_stock_taken_by_someone_else_during_checkout_cancels_it_with_nothing_reserved_or_charged(
+    app, client, db_session, customer, stocked, checkout
+):
+    from head_office.models import Saga
+    from head_office.stock.operations import adjust_central
+
+    headers = customer()
+    product = stocked(on_hand=3, price_cents=1000)
+    client.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 2}, headers=headers)
+    provider = app.extensions["comptoir_payments"]
+    store_card = provider.tokenize
+
+    def meanwhile(card_):  # while the card is being stored, two units are written off
+        token = store_card(card_)
+        adjust_central(db_session, product.sku, -2, "broken", "test")
+        db_session.commit()
+        return token
+
+    provider.tokenize = meanwhile
+    response = checkout(headers)
+    assert response.status_code == 409, response.json
+    assert response.json["code"] == "insufficient_stock"
+    assert product.sku in response.json["errors"]
+    assert levels(db_session, product) == {"on_hand": 1, "reserved": 0}
+    assert ledger_rows(db_session) == []
+    order = db_session.scalar(select(Order))
+    assert order.status == "cancelled"
+    assert db_session.scalar(select(Saga.state)) == "compensated"
+    assert db_session.scalar(select(func.count()).select_from(Order)) == 1
