@@ -16,8 +16,10 @@ from tests.head_office.conftest import (  # noqa: F401 - fixtures
     TEST_SECRET,
     db_session,
     demo_chain,
+    ho_connection,
     ho_database,
     ho_engine,
+    ho_sessions,
 )
 from tests.head_office.console_support import fast_demo_hashes  # noqa: F401
 from tests.store_node.conftest import data_dir, make_config, seeded_template  # noqa: F401

@@ -1,15 +1,43 @@
-"""Head-office fixtures: a real PostgreSQL whose schema Alembic made, clean for every test."""
+"""Head-office fixtures: a real PostgreSQL whose schema Alembic made, clean for every test.
+
+Each test runs in a transaction that is rolled back after it (SQLAlchemy's "Joining a Session
+into an External Transaction"): one outer connection and transaction per test, and a
+sessionmaker bound to it with ``join_transaction_mode="create_savepoint"`` that both the
+test's builders and the app under test use, so a ``commit`` releases a savepoint and nothing
+the test wrote outlives it, even when the test forgets to clean up. The app's own connections
+for hot reads and its auth cache ride on that same connection.
+
+Tests whose data another connection must see keep real commits, on a truncated database:
+tests marked ``commits`` (a live server, a CLI command, threads, a snapshot read on a
+connection of its own), tests that ask for ``ho_engine`` or ``runner``, the online shop's
+tests (its payment provider and saga runner use an engine and threads of their own), and the
+other packages' tests that borrow these fixtures.
+"""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import text
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from head_office import web
 from head_office.app import create_app
 from head_office.db import make_engine, make_session_factory, upgrade
 from head_office.models import Base
 
 TEST_SECRET = "test-secret-key"
+HERE = Path(__file__).parent
+REAL_COMMITS_FIXTURES = {"ho_engine", "runner"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if HERE / "shop" in Path(item.path).parents:
+            item.add_marker(pytest.mark.commits)
 
 
 @pytest.fixture(scope="session")
@@ -27,18 +55,89 @@ def truncate_all(engine) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+def holds_rows(conn: Connection) -> bool:
+    """Whether any table holds a row (one round trip): committed data another test left."""
+    probes = " OR ".join(f'EXISTS (SELECT 1 FROM "{t.name}")' for t in Base.metadata.sorted_tables)
+    return bool(conn.execute(text(f"SELECT {probes}")).scalar())
+
+
+def real_commits(request) -> bool:
+    """Whether this test needs real commits (see the module's docstring)."""
+    return (
+        request.node.get_closest_marker("commits") is not None
+        or HERE not in Path(request.node.path).parents
+        or bool(REAL_COMMITS_FIXTURES & set(request.fixturenames))
+    )
+
+
 @pytest.fixture
-def ho_engine(ho_database):
-    truncate_all(ho_database)
+def ho_engine(ho_database, ho_connection):
+    """The engine over a truncated database, for a test that commits for real."""
+    assert ho_connection is None  # asking for the engine is asking for real commits
     return ho_database
 
 
 @pytest.fixture
-def db_session(ho_engine):
-    session = make_session_factory(ho_engine)()
+def ho_connection(request, ho_database) -> Iterator[Connection | None]:
+    """The test's outer connection and transaction, rolled back after it (None for a test
+    with real commits, which gets a truncated database instead)."""
+    if real_commits(request):
+        truncate_all(ho_database)
+        yield None
+        return
+    with ho_database.connect() as probe:
+        dirty = holds_rows(probe)
+    if dirty:  # a test with real commits ran before this one
+        truncate_all(ho_database)
+    conn = ho_database.connect()
+    outer = conn.begin()
+    try:
+        yield conn
+    finally:
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def ho_sessions(ho_database, ho_connection) -> sessionmaker[Session]:
+    """Sessions for the test and the app: joined to the outer transaction, or real ones."""
+    if ho_connection is None:
+        return make_session_factory(ho_database)
+    return sessionmaker(bind=ho_connection, expire_on_commit=False,
+                        join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture
+def db_session(ho_sessions):
+    session = ho_sessions()
     yield session
     session.rollback()
     session.close()
+
+
+class OuterConnection:
+    """Stands in for the engine of app parts that open connections of their own to read (the
+    auth cache): every ``connect()`` reads on the test's outer connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        yield self.conn
+
+
+def join_outer_transaction(app, sessions: sessionmaker[Session], conn: Connection) -> None:
+    """Make the app under test work inside the test's outer transaction."""
+    app.extensions["comptoir_sessions"] = sessions
+    app.extensions["comptoir_auth"].engine = OuterConnection(conn)
+    app.before_request(open_request_session)
+
+
+def open_request_session() -> None:
+    """Hot reads (``web.read_db``) read on the request's session when it has one: give every
+    request one, so they read on the outer connection too."""
+    web.db()
 
 
 @pytest.fixture
@@ -53,8 +152,10 @@ def app_config(pg_url):
 
 
 @pytest.fixture
-def app(ho_engine, app_config):
+def app(ho_database, ho_connection, ho_sessions, app_config):
     app = create_app(app_config)
+    if ho_connection is not None:
+        join_outer_transaction(app, ho_sessions, ho_connection)
     yield app
     app.extensions["comptoir_engine"].dispose()
     if "comptoir_payments_engine" in app.extensions:

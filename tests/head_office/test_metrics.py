@@ -10,6 +10,9 @@ from tests.support import metric
 
 from .sync_events import EventMaker, push_body
 
+# Real commits: the metrics collector reads the database on a connection of its own.
+pytestmark = pytest.mark.commits
+
 
 @pytest.fixture
 def store_token(demo_chain, db_session):

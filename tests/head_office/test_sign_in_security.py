@@ -103,6 +103,7 @@ def test_disabled_account_token_stops_within_refresh(app, other_process, make_us
     assert there.get("/api/v1/users", headers=_bearer(here, "zed", "zed-password")).status_code == 200
 
 
+@pytest.mark.commits  # real commits: another process's app reads on its own connections
 def test_signed_out_token_stops_at_once_here_and_within_refresh_elsewhere(app, other_process, make_user):
     make_user("ann", "ann-password", "manager")
     here, there = app.test_client(), other_process.test_client()
@@ -126,6 +127,7 @@ def test_console_sign_out_ends_the_session_even_if_the_cookie_is_replayed(app, c
     assert page.status_code == 302 and "/login" in page.headers["Location"]
 
 
+@pytest.mark.commits  # real commits: another process's app reads on its own connections
 def test_a_user_added_since_the_last_reload_is_known_at_once(app, other_process, make_user):
     make_user("ann", "ann-password", "manager")
     there = other_process.test_client()
@@ -135,6 +137,7 @@ def test_a_user_added_since_the_last_reload_is_known_at_once(app, other_process,
     assert there.get("/api/v1/users", headers=token).status_code == 200
 
 
+@pytest.mark.commits  # real commits: it counts the statements of the app's own engine
 def test_token_check_makes_no_database_round_trip(app, client, demo_chain):
     headers = _bearer(client, "manager", "manager")
     assert client.get("/api/v1/products", headers=headers).status_code == 200  # first load

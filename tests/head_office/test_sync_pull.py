@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from head_office.changes import log_change
 from head_office.stores.operations import issue_token
 
+# Real commits: a pull reads its snapshot on a REPEATABLE READ connection of its own.
+pytestmark = pytest.mark.commits
+
 
 @pytest.fixture
 def store_token(demo_chain, db_session):
