@@ -802,3 +802,49 @@ def return_problem(p: Mapping[str, Any]) -> str | None:
             if cash % 5 or cash_rounding(cash - rounding) != rounding:
                 return f"rounding_cents must round the cash refunded to 5 cents ({rounding} given)"
     return None
+
+
+# Online shop carts ---------------------------------------------------------------------
+
+
+@dataclass
+class PricedCart:
+    lines: list[dict] = field(default_factory=list)
+    subtotal_cents: int = 0
+    taxes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def tax_cents(self) -> int:
+        return sum(self.taxes.values())
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents + self.tax_cents
+
+    def wire(self) -> dict:
+        return {
+            "lines": self.lines,
+            "subtotal_cents": self.subtotal_cents,
+            "gst_cents": self.taxes.get("gst", 0),
+            "qst_cents": self.taxes.get("qst", 0),
+            "taxes": self.taxes,
+            "tax_cents": self.tax_cents,
+            "total_cents": self.total_cents,
+        }
+
+
+def price_cart(lines: list[dict], table: TaxTable | None = None) -> PricedCart:
+    """An online shop's cart: ``lines`` carry ``sku``, ``qty``, ``unit_price_cents`` and
+    ``tax_class`` (no discounts); adds ``net_cents``. The sale's own arithmetic
+    (:func:`price_sale`), so the cart shows what the order records."""
+    priced = price_sale(
+        [
+            PricedLine(number, line["sku"], line.get("name", ""), line["qty"], line["unit_price_cents"],
+                       line["tax_class"], None, 0)
+            for number, line in enumerate(lines, start=1)
+        ],
+        table,
+    )
+    for line, result in zip(lines, priced.lines, strict=True):
+        line["net_cents"] = result.net_cents
+    return PricedCart(lines, priced.subtotal_cents, dict(priced.taxes))

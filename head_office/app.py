@@ -14,7 +14,8 @@ from common.clock import parse_instant, utcnow
 from common.errors import Unauthorized
 from common.i18n import _
 from common.tokens import HEAD_OFFICE, TokenSigner
-from common.web import create_service_app, i18n
+from common.web import i18n
+from common.web.app import create_service_app
 
 from . import monitoring
 from .auth.cache import AuthCache

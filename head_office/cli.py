@@ -292,13 +292,14 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads
 
     from common import logs
 
-    from .serving import Supervisor, serve_in_process
+    from .serving import Supervisor
 
     _configure_logs(logs)
     url = _database_url(ctx)
     workers = workers or os.cpu_count() or 1
-    if workers == 1:
+    if workers == 1:  # the app is built here; a supervisor never builds it (its metrics need a folder first)
         from .app import create_app
+        from .worker import serve_in_process
 
         try:
             app = create_app({"DATABASE_URL": url})

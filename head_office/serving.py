@@ -1,7 +1,7 @@
 """``comptoir head-office serve``: one waitress process, or N of them on one port.
 
 With ``--workers N`` (N > 1) the parent binds the listening socket once and
-starts N worker processes (``python -m head_office.serving``), each handed the
+starts N worker processes (``python -m head_office.worker``), each handed the
 socket's file descriptor and serving it with its own threaded waitress server:
 the kernel spreads connections over them. The parent only supervises:
 
@@ -15,11 +15,12 @@ the kernel spreads connections over them. The parent only supervises:
 
 Workers are separate interpreters started afresh (not forked): each opens its
 own database pool, and nothing is shared but the socket and the metrics folder.
+The parent never builds the app (its metrics would be written before their folder
+exists): what serves requests is in :mod:`head_office.worker`.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import secrets
 import shutil
@@ -31,6 +32,10 @@ import tempfile
 import threading
 import time
 from typing import Any
+
+from prometheus_client import multiprocess
+
+from common import config as config_module
 
 # waitress: connections well above the number of clients, poll() instead of select() (DESIGN
 # "Processes": the default limit of 100 stalls every client beyond it).
@@ -60,23 +65,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_in_process(app: Any, host: str, port: int, threads: int) -> None:
-    """One process: waitress in the foreground; SIGTERM stops it like Ctrl-C."""
-    from waitress import serve
-
-    _stop_on_sigterm()
-    start_background_jobs(app)
-    serve(app, host=host, port=port, **waitress_options(threads))
-
-
-def start_background_jobs(app: Any) -> None:
-    """Jobs every serving process runs beside its requests."""
-    from .shop.runtime import start_recovery
-
-    start_recovery(app)  # interrupted checkout sagas: resumed or compensated, now and every few seconds
-
-
-def _stop_on_sigterm() -> None:
+def stop_on_sigterm() -> None:
     def stop(_signum: int, _frame: Any) -> None:
         raise SystemExit(0)  # waitress closes its server on SystemExit and returns
 
@@ -124,7 +113,7 @@ class Supervisor:
         assert self.sock is not None
         fd = self.sock.fileno()
         process = subprocess.Popen(
-            [sys.executable, "-m", "head_office.serving", "--fd", str(fd),
+            [sys.executable, "-m", "head_office.worker", "--fd", str(fd),
              "--threads", str(self.threads), "--parent", str(os.getpid())],
             env=self.env,
             pass_fds=(fd,),
@@ -171,21 +160,17 @@ class Supervisor:
 
 
 def _configured_secret(env: dict[str, str]) -> bool:
-    from common import config as config_module
-
     return bool(config_module.load(environ=env).get("SECRET_KEY"))
 
 
 def _mark_dead(pid: int) -> None:
     try:
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(pid)
     except Exception:  # noqa: BLE001 - metrics never stop a shutdown
         pass
 
 
-def _exit_with_parent(parent: int) -> None:
+def exit_with_parent(parent: int) -> None:
     """A worker whose supervisor is gone (killed) stops rather than serve unsupervised."""
 
     def check() -> None:
@@ -196,38 +181,3 @@ def _exit_with_parent(parent: int) -> None:
                 return
 
     threading.Thread(target=check, name="parent-watch", daemon=True).start()
-
-
-def worker_main(argv: list[str] | None = None) -> None:
-    """One worker: build the app, serve the inherited socket until SIGTERM."""
-    parser = argparse.ArgumentParser(prog="head_office.serving")
-    parser.add_argument("--fd", type=int, required=True)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--parent", type=int, default=0)
-    args = parser.parse_args(argv)
-
-    from waitress.server import create_server
-
-    from common import logs
-
-    from .app import create_app
-
-    logs.configure("head_office")
-    _stop_on_sigterm()
-    if args.parent:
-        _exit_with_parent(args.parent)
-    sock = socket.socket(fileno=args.fd)
-    app = create_app()
-    start_background_jobs(app)
-    server = create_server(app, sockets=[sock], **waitress_options(args.threads))
-    try:
-        server.run()
-    finally:
-        server.close()
-        engine = app.extensions.get("comptoir_engine")
-        if engine is not None:
-            engine.dispose()
-
-
-if __name__ == "__main__":
-    worker_main()

@@ -9,7 +9,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from common.errors import ComptoirError
-from common.web import create_service_app
+from common.web.app import create_service_app
 from common.web.errors import body as error_body
 
 from . import monitoring

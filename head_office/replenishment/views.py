@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import request
 from flask_smorest import Blueprint
+from marshmallow import ValidationError
 
-from common.errors import BadRequest
+from common.errors import BadRequest, ValidationFailed
 from common.limits import INT32_MAX
 from common.schemas import error_responses
 
@@ -36,10 +37,6 @@ def _optional_json(schema_cls: type) -> dict:
     data = request.get_json(silent=True)
     if data is None:
         raise BadRequest("The request body is not valid JSON.", code="malformed_json")
-    from marshmallow import ValidationError
-
-    from common.errors import ValidationFailed
-
     try:
         return schema_cls().load(data)
     except ValidationError as exc:

@@ -29,6 +29,7 @@ from common.limits import INT32_MAX, parse_ascii_int
 from common.money import decimal_amount, round_half_up
 
 from ..models import DailyProductSales, DailyStoreSales, Store
+from ..shop.reporting import online_totals
 
 MAX_RANGE_DAYS = 366
 TOP_N = 10
@@ -187,8 +188,6 @@ def sales_report(
         "returns_cents": sum(r["returns_cents"] for r in rows),
         "avg_basket_cents": _avg(sales_cents, sales_count),
     }
-    from ..shop.reporting import online_totals
-
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),

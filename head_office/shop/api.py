@@ -6,7 +6,10 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
+from common.errors import NotFound
+
 from ..auth.guard import MANAGERS, api_user, roles_required
+from ..models import Saga
 from ..web import db
 from . import cart as carts
 from . import orders
@@ -219,10 +222,6 @@ def sagas(args):
 @roles_required(*MANAGERS)
 @staff_blp.response(200, SagaSchema)
 def saga(saga_id: int):
-    from common.errors import NotFound
-
-    from ..models import Saga
-
     session = db()
     found = session.get(Saga, min(saga_id, ID_MAX))
     if found is None:

@@ -7,15 +7,13 @@ rounded half up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sqlalchemy import Connection, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound, ValidationFailed
 from common.limits import LINES_MAX, QTY_MAX
-from common.pricing import PricedLine, price_sale
+from common.pricing import PricedCart, price_cart
 from common.taxes import TaxTable
 
 from ..catalog.queries import matches
@@ -66,50 +64,6 @@ def shop_product(session: Session, sku: str) -> dict:
     return product_row(row[0], row[1])
 
 
-@dataclass
-class PricedCart:
-    lines: list[dict] = field(default_factory=list)
-    subtotal_cents: int = 0
-    taxes: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def tax_cents(self) -> int:
-        return sum(self.taxes.values())
-
-    @property
-    def total_cents(self) -> int:
-        return self.subtotal_cents + self.tax_cents
-
-    def wire(self) -> dict:
-        return {
-            "lines": self.lines,
-            "subtotal_cents": self.subtotal_cents,
-            "gst_cents": self.taxes.get("gst", 0),
-            "qst_cents": self.taxes.get("qst", 0),
-            "taxes": self.taxes,
-            "tax_cents": self.tax_cents,
-            "total_cents": self.total_cents,
-        }
-
-
-def price_lines(lines: list[dict], table: TaxTable) -> PricedCart:
-    """``lines`` carry ``sku``, ``qty``, ``unit_price_cents`` and ``tax_class``; adds ``net_cents``.
-
-    The shared sale arithmetic (``common.pricing``): the cart shows what the order records.
-    """
-    priced = price_sale(
-        [
-            PricedLine(number, line["sku"], line.get("name", ""), line["qty"], line["unit_price_cents"],
-                       line["tax_class"], None, 0)
-            for number, line in enumerate(lines, start=1)
-        ],
-        table,
-    )
-    for line, result in zip(lines, priced.lines, strict=True):
-        line["net_cents"] = result.net_cents
-    return PricedCart(lines, priced.subtotal_cents, dict(priced.taxes))
-
-
 def cart(session: Session | Connection, customer_id: int, table: TaxTable) -> PricedCart:
     """The customer's cart, priced. ``session`` may be a plain connection (one round trip)."""
     rows = session.execute(_CART, {"customer_id": customer_id}).all()
@@ -126,7 +80,7 @@ def cart(session: Session | Connection, customer_id: int, table: TaxTable) -> Pr
         }
         for product_id, sku, name, price_cents, tax_class, active, qty, available in rows
     ]
-    return price_lines(lines, table)
+    return price_cart(lines, table)
 
 
 # Built once (with a bound parameter): building a select per request costs more than its round trip.

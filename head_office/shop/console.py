@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
 
-from common.errors import ComptoirError
+from common.errors import ComptoirError, NotFound
 from common.i18n import _
 from common.web.i18n import translate
 
 from ..auth.guard import MANAGERS, page_login_required
 from ..console.helpers import actor
-from ..models import ORDER_STATUSES, SAGA_STATES, Saga
+from ..models import ORDER_STATUSES, SAGA_STATES, Order, Saga, User
 from ..web import db
 from . import orders
 from .runtime import runner
@@ -28,10 +29,6 @@ def orders_list():
     if status not in (*ORDER_STATUSES, "all"):
         status = "confirmed"
     session = db()
-    from sqlalchemy import func, select
-
-    from ..models import Order, User
-
     found = [orders.order_wire(session, o, with_saga=False)
              for o in orders.list_orders(session, status=None if status == "all" else status)]
     emails = dict(session.execute(select(User.id, User.username).where(
@@ -57,8 +54,6 @@ def order_detail(order_id: int):
 @bp.route("/orders/<int:order_id>/packing-slip")
 @page_login_required(*MANAGERS)
 def packing_slip(order_id: int):
-    from ..models import User
-
     session = db()
     order = orders.order_for(session, min(order_id, ID_MAX))
     customer = session.get(User, order.customer_id)
@@ -116,7 +111,5 @@ def sagas():
 def saga_detail(saga_id: int):
     found = db().get(Saga, min(saga_id, ID_MAX))
     if found is None:
-        from common.errors import NotFound
-
         raise NotFound(_("No saga %(id)s.", id=saga_id))
     return redirect(url_for("shop_console.order_detail", order_id=found.order_id))

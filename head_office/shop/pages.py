@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
@@ -24,7 +25,7 @@ from . import cart as carts
 from . import orders
 from .customers import sign_up
 from .guard import page_customer, page_customer_required
-from .payments import Card
+from .payments import Card, luhn_ok
 from .runtime import runner, tax_table
 
 bp = Blueprint("shop", __name__, url_prefix="/shop", template_folder="../templates")
@@ -210,10 +211,6 @@ def checkout_page():
 
 
 def _card_problem(number: str, month: int | None, year: int | None, cvc: str) -> Any:
-    from datetime import date
-
-    from .payments import luhn_ok
-
     if not (number.isascii() and number.isdigit()) or not 12 <= len(number) <= 19 or not luhn_ok(number):
         return _("This card number is not valid.")
     if month is None or year is None or (year, month) < (date.today().year, date.today().month):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.limits import PAGE_MAX, PAGE_SIZE_MAX, QTY_MAX, TEXT_MAX
 
 from ..models import ORDER_STATUSES, SAGA_STATES
+from .payments import luhn_ok
 
 
 class CustomerArgs(Schema):
@@ -76,10 +79,6 @@ class CardArgs(Schema):
 
     @validates_schema
     def _card(self, data, **_kwargs):
-        from datetime import date
-
-        from .payments import luhn_ok
-
         digits = "".join(str(data.get("number", "")).split()).replace("-", "")
         if not (digits.isascii() and digits.isdigit()) or not 12 <= len(digits) <= 19 or not luhn_ok(digits):
             raise ValidationError({"number": ["Not a valid card number."]})

@@ -165,6 +165,7 @@ FLOAT_CALLS = [
                                 {"name": "A", "price_cents": 100, "tax_class": "standard"}),
     lambda: price_sale([PricedLine(1, "A", "A", 1, 100, "standard", None, 0)]).lines[0]
     .discount_fraction_exceeds(10.0),
+    lambda: pricing.price_cart([{"sku": "A", "qty": 1, "unit_price_cents": 9.99, "tax_class": "standard"}]),
 ]
 
 
@@ -179,10 +180,10 @@ def test_every_public_pricing_function_is_covered_by_the_float_check():
     checked = {"line_gross", "line_net", "line_discount", "PricedLine", "allocate", "settle",
                "settle_cash", "cash_rounding",
                "change_due", "cash_needed", "refund_share", "refund_line", "refund_tenders", "cents",
-               "price_sale", "priced_line", "price_lines", "plan_refund"}
+               "price_sale", "priced_line", "price_lines", "plan_refund", "price_cart"}
     no_money_in = {"discount_over_limit", "short_stock", "payment_problem", "sale_problem",
                    "return_problem", "PricedSale", "LineRefund", "RefundPlan", "TaxTable",
-                   "check_line_shape", "product_problem", "check_stock"}
+                   "check_line_shape", "product_problem", "check_stock", "PricedCart"}
     public = {
         name for name, value in vars(pricing).items()
         if not name.startswith("_") and (inspect.isfunction(value) or inspect.isclass(value))
