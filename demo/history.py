@@ -4,7 +4,7 @@
 each of the D closed business days before today, a
 deterministic stream of sales (varied baskets, cash and card, some discounts,
 quieter Sundays, the store's opening hours in its local time) and a few
-returns, each built as the store would push it and applied through the ingest
+returns, each built as the store would push it and applied through the store-sync
 path (a day's sales in one bulk run, as a pushed batch is, then its returns), so
 sales, stock, ledger and report projections fill exactly as with real stores. Ids are derived from the store,
 day and ticket number, so running it again adds nothing twice.
@@ -16,8 +16,10 @@ store does (taxes on the sale's subtotal per tax class, half up); tests use them
 from __future__ import annotations
 
 import random
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -242,6 +244,16 @@ def _basket(rng: random.Random, catalog: list[Product], weights: list[float]) ->
     return items
 
 
+@dataclass
+class _Draw:
+    """What every store's history draws from, and the running counts."""
+
+    catalog: list[Product]
+    weights: list[float]
+    sales_per_day: int | None
+    counts: dict[str, int]
+
+
 def generate_history(
     session: Session,
     days: int,
@@ -269,89 +281,123 @@ def generate_history(
     if not catalog:
         return {"sales": 0, "returns": 0, "skipped": 0}
     weights = [CATEGORY_WEIGHT.get(p.category, 1.0) * (2.0 if p.price_cents < 600 else 1.0) for p in catalog]
-    by_id = {p.id: p for p in catalog}
-    counts = {"sales": 0, "returns": 0, "skipped": 0}
+    draw = _Draw(catalog, weights, sales_per_day, {"sales": 0, "returns": 0, "skipped": 0})
     for store in stores:
-        today = business_date(now, store.timezone)
-        first = today - timedelta(days=days)
-        # Closed business days only: history never reaches into today, so running the seed
-        # again the same day adds nothing, and today's figures are the tills' own.
-        cutoff = business_day_bounds(today, store.timezone)[0]
-        compensate: dict[str, int] = {}
-        for offset in range(days):
-            day = first + timedelta(days=offset)
-            rng = random.Random(f"comptoir-history:{store.id}:{day.isoformat()}")
-            planned = _daily_count(rng, store.id, day, sales_per_day)
-            instants = _instants(rng, day, store.timezone, planned)
-            existing = set(
-                session.scalars(select(Sale.id).where(Sale.store_id == store.id, Sale.business_date == day))
-            )
-            day_sales: list[dict[str, Any]] = []
-            day_returns: list[dict[str, Any]] = []
-            for n, at in enumerate(instants, start=1):
-                items = _basket(rng, catalog, weights)
-                tender = rng.choices([("card",), ("cash",), ("cash", "card")], weights=[62, 33, 5])[0]
-                wants_return = rng.random() < RETURN_RATE
-                return_delay = timedelta(days=rng.choice([0, 1, 1, 2, 3]), hours=rng.uniform(0.2, 3))
-                if at >= cutoff:
-                    continue
-                sale_id = _sale_id(store.id, day, n)
-                if sale_id in existing:
-                    counts["skipped"] += 1
-                    continue
-                cashier = f"cashier{store.id}" if n % 3 else f"storemgr{store.id}"
-                receipt = f"{store.code}-H{day.strftime('%y%m%d')}-{n:04d}"
-                sale = sale_payload(store.id, receipt, items, at, store.timezone, cashier, tender, sale_id)
-                day_sales.append(sale)
-                counts["sales"] += 1
-                if day <= today - timedelta(days=KEEP_SOLD_DAYS):
-                    for item in items:
-                        compensate[item.sku] = compensate.get(item.sku, 0) + item.qty
-                returned_at = at + return_delay
-                if wants_return and returned_at < cutoff:
-                    line = sale["lines"][rng.randrange(len(sale["lines"]))]
-                    qty = rng.randint(1, line["qty"])
-                    ret = return_payload(
-                        sale,
-                        [(line["line_no"], qty)],
-                        returned_at,
-                        store.timezone,
-                        cashier,
-                        uuid.uuid5(NAMESPACE, f"return:{sale_id}"),
-                    )
-                    day_returns.append(ret)
-                    counts["returns"] += 1
-                    if day <= today - timedelta(days=KEEP_SOLD_DAYS):
-                        compensate[line["sku"]] = compensate.get(line["sku"], 0) - qty
-            # The day's sales in one bulk run (as a store's pushed batch is), then its returns.
-            refused = apply_sales(session, store.id, [{"event_id": None, "payload": p} for p in day_sales])
-            if refused:
-                raise RuntimeError(f"demo history refused: {refused[0][1].reason}")
-            for ret in day_returns:
-                apply(session, store.id, "return", ret)
-            if commit:
-                session.commit()
-            progress(1)
-        start = datetime.combine(first, time(0), zone(store.timezone)).astimezone(UTC)
-        skus = {p.sku: p for p in by_id.values()}
-        for sku, qty in sorted(compensate.items()):
-            if qty > 0:
-                move_store_stock(
-                    session,
-                    store.id,
-                    skus[sku].id,
-                    qty,
-                    "opening",
-                    start,
-                    "history",
-                    f"{store.code}:{first.isoformat()}",
-                    "seed",
-                    note="stock the demo history sold before its last two days",
-                )
+        _store_history(session, store, days, now, draw, progress, commit)
+    session.flush()
+    return draw.counts
+
+
+def _store_history(
+    session: Session,
+    store: Store,
+    days: int,
+    now: datetime,
+    draw: _Draw,
+    progress: Callable[[int], None],
+    commit: bool,
+) -> None:
+    """One store's ``days`` closed business days: each day's sales in one bulk run (as a
+    store's pushed batch is), then its returns; then the stock it sold put back."""
+    today = business_date(now, store.timezone)
+    first = today - timedelta(days=days)
+    # Closed business days only: history never reaches into today, so running the seed
+    # again the same day adds nothing, and today's figures are the tills' own.
+    cutoff = business_day_bounds(today, store.timezone)[0]
+    compensate: dict[str, int] = {}
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        keep_sold = day > today - timedelta(days=KEEP_SOLD_DAYS)
+        day_sales, day_returns = _store_day(session, store, day, cutoff, draw, compensate, keep_sold)
+        refused = apply_sales(session, store.id, [{"event_id": None, "payload": p} for p in day_sales])
+        if refused:
+            raise RuntimeError(f"demo history refused: {refused[0][1].reason}")
+        for ret in day_returns:
+            apply(session, store.id, "return", ret)
         if commit:
             session.commit()
-    session.flush()
-    return counts
+        progress(1)
+    _put_back_sold_stock(session, store, first, compensate, draw.catalog)
+    if commit:
+        session.commit()
+
+
+def _store_day(
+    session: Session,
+    store: Store,
+    day: date,
+    cutoff: datetime,
+    draw: _Draw,
+    compensate: dict[str, int],
+    keep_sold: bool,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A store's sales and returns of one day, as the store would push them (none at or after
+    ``cutoff``, none already recorded). Unless ``keep_sold``, what they move is added to
+    ``compensate``, the stock to put back."""
+    rng = random.Random(f"comptoir-history:{store.id}:{day.isoformat()}")
+    planned = _daily_count(rng, store.id, day, draw.sales_per_day)
+    instants = _instants(rng, day, store.timezone, planned)
+    existing = set(
+        session.scalars(select(Sale.id).where(Sale.store_id == store.id, Sale.business_date == day))
+    )
+    day_sales: list[dict[str, Any]] = []
+    day_returns: list[dict[str, Any]] = []
+    for n, at in enumerate(instants, start=1):
+        # Every draw is made before anything is skipped, so each ticket's stream stays the same.
+        items = _basket(rng, draw.catalog, draw.weights)
+        tender = rng.choices([("card",), ("cash",), ("cash", "card")], weights=[62, 33, 5])[0]
+        wants_return = rng.random() < RETURN_RATE
+        return_delay = timedelta(days=rng.choice([0, 1, 1, 2, 3]), hours=rng.uniform(0.2, 3))
+        if at >= cutoff:
+            continue
+        sale_id = _sale_id(store.id, day, n)
+        if sale_id in existing:
+            draw.counts["skipped"] += 1
+            continue
+        cashier = f"cashier{store.id}" if n % 3 else f"storemgr{store.id}"
+        receipt = f"{store.code}-H{day.strftime('%y%m%d')}-{n:04d}"
+        sale = sale_payload(store.id, receipt, items, at, store.timezone, cashier, tender, sale_id)
+        day_sales.append(sale)
+        draw.counts["sales"] += 1
+        if not keep_sold:
+            for item in items:
+                compensate[item.sku] = compensate.get(item.sku, 0) + item.qty
+        returned_at = at + return_delay
+        if wants_return and returned_at < cutoff:
+            line = sale["lines"][rng.randrange(len(sale["lines"]))]
+            qty = rng.randint(1, line["qty"])
+            return_id = uuid.uuid5(NAMESPACE, f"return:{sale_id}")
+            ret = return_payload(
+                sale, [(line["line_no"], qty)], returned_at, store.timezone, cashier, return_id
+            )
+            day_returns.append(ret)
+            draw.counts["returns"] += 1
+            if not keep_sold:
+                compensate[line["sku"]] = compensate.get(line["sku"], 0) - qty
+    return day_sales, day_returns
+
+
+def _put_back_sold_stock(
+    session: Session, store: Store, first: date, compensate: dict[str, int], catalog: list[Product]
+) -> None:
+    """The stock the history sold before its last two days, back as ``opening`` stock at its
+    start: stores end near their seeded levels."""
+    start = datetime.combine(first, time(0), zone(store.timezone)).astimezone(UTC)
+    skus = {p.sku: p for p in catalog}
+    for sku, qty in sorted(compensate.items()):
+        if qty > 0:
+            move_store_stock(
+                session,
+                store.id,
+                skus[sku].id,
+                qty,
+                "opening",
+                start,
+                "history",
+                f"{store.code}:{first.isoformat()}",
+                "seed",
+                note="stock the demo history sold before its last two days",
+            )
 
 
 def generate_history_parallel(
@@ -363,9 +409,6 @@ def generate_history_parallel(
 ) -> dict[str, int]:
     """:func:`generate_history` for every store at once, one thread and session per store,
     committing after each store-day (stores touch disjoint rows, so they do not contend)."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     now = now or utcnow()
     with factory() as session:
         store_ids = list(session.scalars(select(Store.id).where(Store.active.is_(True)).order_by(Store.id)))
