@@ -20,7 +20,15 @@ def init_app(app: Flask) -> None:
     engine = app.extensions["comptoir_engine"]
     # The provider stands for a remote service: its own small pool, so a checkout waiting for
     # it never holds the connection it would need (no pool starvation under load).
-    provider_engine = make_engine(app.config["DATABASE_URL"], pool_size=4, max_overflow=16)
+    # Its writes commit without waiting for the WAL flush (synchronous_commit=off): each one
+    # (a card stored, a capture, a void, a refund) is followed by a saga commit that depends on
+    # it, and that commit, synchronous, flushes the WAL up to itself, the provider's write
+    # included. A database crash in between loses both or neither: the saga then finds no
+    # capture under its key and asks again. Never a capture the saga relied on and lost.
+    provider_engine = make_engine(
+        app.config["DATABASE_URL"], pool_size=4, max_overflow=16,
+        connect_args={"options": "-c synchronous_commit=off"},
+    )
     app.extensions["comptoir_payments_engine"] = provider_engine
     provider = TestModeProvider(provider_engine)
     provider.lookups_down = bool(app.config.get("PAYMENTS_TEST_LOOKUPS_DOWN"))
