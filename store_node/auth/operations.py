@@ -44,9 +44,9 @@ class Staff:
 _STAFF_COLUMNS = "id, username, role, store_id, session_epoch"
 
 
-def _staff(row: sqlite3.Row | tuple) -> Staff:
-    return Staff(id=int(row[0]), username=str(row[1]), role=str(row[2]), store_id=row[3],
-                 session_epoch=int(row[4]))
+def _staff(row: sqlite3.Row) -> Staff:
+    return Staff(id=int(row["id"]), username=str(row["username"]), role=str(row["role"]),
+                 store_id=row["store_id"], session_epoch=int(row["session_epoch"]))
 
 
 def may_work_here(staff: Staff, store_id: int) -> bool:
@@ -76,8 +76,8 @@ def check_credentials(
         " WHERE username = ? COLLATE NOCASE",
         (username,),
     ).fetchone()
-    password_ok = check_sign_in(row[5] if row else None, password or "")
-    if row is None or not password_ok or not row[6]:
+    password_ok = check_sign_in(row["password_hash"] if row else None, password or "")
+    if row is None or not password_ok or not row["active"]:
         if throttle:
             throttle.failed(username, address)
         raise Unauthorized("Wrong username or password.", code="invalid_credentials")
@@ -117,13 +117,13 @@ def staff_for_token(db: sqlite_utils.Database, signer: TokenSigner, token: str, 
 def staff_for_claims(db: sqlite_utils.Database, claims: TokenClaims, store_id: int) -> Staff:
     row = db.conn.execute(
         f"SELECT {_STAFF_COLUMNS}, active,"
-        " EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?) FROM users"
+        " EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?) AS revoked FROM users"
         " WHERE username = ? COLLATE NOCASE",
         (claims.jti, claims.username),
     ).fetchone()
-    if row is None or not row[5]:
+    if row is None or not row["active"]:
         raise Unauthorized("This account is no longer active.", code="invalid_token")
-    if row[6]:
+    if row["revoked"]:
         raise Unauthorized("You signed out: sign in again.", code="token_revoked")
     staff = _staff(row)
     if staff.session_epoch != claims.epoch:

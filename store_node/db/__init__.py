@@ -67,6 +67,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
         check_same_thread=False,  # closed by the pool from the main thread at shutdown
         cached_statements=256,
     )
+    conn.row_factory = sqlite3.Row  # rows are read by column name
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

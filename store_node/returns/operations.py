@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,7 +42,7 @@ from ..sync import outbox
 log = logging.getLogger(__name__)
 
 
-def _find_sale_row(conn: Any, sale_id: str | None, receipt_number: str | None) -> tuple:
+def _find_sale_row(conn: Any, sale_id: str | None, receipt_number: str | None) -> sqlite3.Row:
     if sale_id:
         row = conn.execute(
             "SELECT id, receipt_number FROM sales WHERE id = ?", (sale_id.strip(),)
@@ -167,7 +168,7 @@ def record_return(
     with immediate(db) as conn:
         shift_id = shift_for_sale(conn, register, require_shift)
         sale_row = _find_sale_row(conn, sale_id, receipt_number)
-        sid, receipt = sale_row[0], sale_row[1]
+        sid, receipt = sale_row["id"], sale_row["receipt_number"]
         returned = dict(
             conn.execute(
                 "SELECT sale_line_no, sum(qty) FROM return_lines WHERE sale_id = ?"
@@ -177,8 +178,9 @@ def record_return(
         )
         sale_lines = [
             {
-                "line_no": r[0], "sku": r[1], "name": r[2], "qty": r[3], "net_cents": r[4],
-                "taxes": json.loads(r[5]), "returned": int(returned.get(r[0], 0)),
+                "line_no": r["line_no"], "sku": r["sku"], "name": r["name"], "qty": r["qty"],
+                "net_cents": r["net_cents"], "taxes": json.loads(r["taxes"]),
+                "returned": int(returned.get(r["line_no"], 0)),
             }
             for r in conn.execute(
                 "SELECT line_no, sku, name, qty, net_cents, taxes FROM sale_lines"
@@ -303,14 +305,10 @@ def find_return(db: sqlite_utils.Database, return_id: str) -> dict[str, Any]:
     ).fetchone()
     if row is None:
         raise NotFound(_('No return %(return_id)s.', return_id=repr(return_id)), code="return_not_found")
-    keys = ("id", "sale_id", "receipt_number", "cashier", "occurred_at", "business_date",
-            "subtotal_cents", "tax_cents", "taxes", "refund_cents", "register", "shift_id", "reason",
-            "tender", "rounding_cents")
-    result = dict(zip(keys, row, strict=True))
+    result = dict(row)
     result["taxes"] = json.loads(result["taxes"])
     result["lines"] = [
-        {"sale_line_no": r[0], "sku": r[1], "name": r[2], "qty": r[3], "net_cents": r[4],
-         "tax_cents": r[5]}
+        dict(r)
         for r in conn.execute(
             "SELECT rl.sale_line_no, rl.sku, sl.name, rl.qty, rl.net_cents, rl.tax_cents"
             " FROM return_lines rl JOIN sale_lines sl"
@@ -320,7 +318,7 @@ def find_return(db: sqlite_utils.Database, return_id: str) -> dict[str, Any]:
         ).fetchall()
     ]
     result["refunds"] = [
-        {"tender": r[0], "amount_cents": r[1]}
+        dict(r)
         for r in conn.execute(
             "SELECT tender, amount_cents FROM return_refunds WHERE return_id = ?"
             " ORDER BY tender",

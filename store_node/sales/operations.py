@@ -65,8 +65,7 @@ def catalog_rows(conn: Any, skus: Iterable[str]) -> dict[str, dict[str, Any]]:
         f" FROM products p LEFT JOIN stock s ON s.sku = p.sku WHERE p.sku IN ({marks})",
         wanted,
     )
-    keys = [column[0] for column in cursor.description]
-    return {row["sku"]: row for row in (dict(zip(keys, values, strict=True)) for values in cursor)}
+    return {row["sku"]: dict(row) for row in cursor}
 
 
 def price_from_catalog(
@@ -260,16 +259,10 @@ def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
     ).fetchone()
     if row is None:
         raise NotFound(_('No sale %(ref)s at this store.', ref=repr(ref)), code="sale_not_found")
-    taxes = json.loads(row[10])
-    sale: dict[str, Any] = {
-        "id": row[0], "receipt_number": row[1], "store_id": row[2], "cashier": row[3],
-        "occurred_at": row[4], "business_date": row[5], "needs_count": bool(row[6]),
-        "subtotal_cents": row[7], "discount_cents": row[8], "tax_cents": row[9],
-        "gst_cents": taxes.get("gst", 0), "qst_cents": taxes.get("qst", 0), "taxes": taxes,
-        "total_cents": row[11], "paid_cents": row[12], "change_cents": row[13],
-        "approved_by": row[14], "register": row[15], "shift_id": row[16],
-        "rounding_cents": row[17], "receipt_language": row[18],
-    }
+    sale: dict[str, Any] = dict(row)
+    taxes = json.loads(row["taxes"])
+    sale.update(needs_count=bool(row["needs_count"]), taxes=taxes,
+                gst_cents=taxes.get("gst", 0), qst_cents=taxes.get("qst", 0))
     returned = dict(
         conn.execute(
             "SELECT sale_line_no, sum(qty) FROM return_lines WHERE sale_id = ? GROUP BY sale_line_no",
@@ -278,10 +271,8 @@ def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
     )
     sale["lines"] = [
         {
-            "line_no": r[0], "sku": r[1], "name": r[2], "qty": r[3], "unit_price_cents": r[4],
-            "discount_percent": r[5], "discount_cents": r[6], "net_cents": r[7],
-            "tax_class": r[8], "tax_cents": r[9], "taxes": json.loads(r[10]),
-            "returned_qty": int(returned.get(r[0], 0)),
+            **dict(r), "taxes": json.loads(r["taxes"]),
+            "returned_qty": int(returned.get(r["line_no"], 0)),
         }
         for r in conn.execute(
             "SELECT line_no, sku, name, qty, unit_price_cents, discount_percent, discount_cents,"
@@ -291,14 +282,14 @@ def find_sale(db: sqlite_utils.Database, ref: str) -> dict[str, Any]:
         ).fetchall()
     ]
     sale["payments"] = [
-        {"tender": r[0], "amount_cents": r[1]}
+        dict(r)
         for r in conn.execute(
             "SELECT tender, amount_cents FROM sale_payments WHERE sale_id = ? ORDER BY seq",
             (sale["id"],),
         ).fetchall()
     ]
     sale["returns"] = [
-        {"id": r[0], "occurred_at": r[1], "refund_cents": r[2]}
+        dict(r)
         for r in conn.execute(
             "SELECT id, occurred_at, refund_cents FROM returns WHERE sale_id = ? ORDER BY occurred_at",
             (sale["id"],),

@@ -223,13 +223,15 @@ def _figures(conn: Any, shift: dict[str, Any]) -> dict[str, Any]:
     """The X/Z report figures of a shift so far."""
     sid = shift["id"]
     sales = conn.execute(
-        "SELECT count(*), coalesce(sum(total_cents), 0), coalesce(sum(subtotal_cents), 0),"
-        " coalesce(sum(rounding_cents), 0) FROM sales WHERE shift_id = ?",
+        "SELECT count(*) AS n, coalesce(sum(total_cents), 0) AS total,"
+        " coalesce(sum(subtotal_cents), 0) AS subtotal, coalesce(sum(rounding_cents), 0) AS rounding"
+        " FROM sales WHERE shift_id = ?",
         (sid,),
     ).fetchone()
     returns = conn.execute(
-        "SELECT count(*), coalesce(sum(refund_cents), 0), coalesce(sum(subtotal_cents), 0),"
-        " coalesce(sum(rounding_cents), 0) FROM returns WHERE shift_id = ?",
+        "SELECT count(*) AS n, coalesce(sum(refund_cents), 0) AS total,"
+        " coalesce(sum(subtotal_cents), 0) AS subtotal, coalesce(sum(rounding_cents), 0) AS rounding"
+        " FROM returns WHERE shift_id = ?",
         (sid,),
     ).fetchone()
     taxes: dict[str, int] = {}
@@ -266,15 +268,15 @@ def _figures(conn: Any, shift: dict[str, Any]) -> dict[str, Any]:
     cash_in, cash_out = int(moved.get("in", 0)), int(moved.get("out", 0))
     expected = int(shift["opening_float_cents"]) + cash + cash_in - cash_out
     return {
-        "sales_count": int(sales[0]),
-        "returns_count": int(returns[0]),
-        "gross_cents": int(sales[1]),
-        "net_sales_cents": int(sales[2]) - int(returns[2]),
-        "returns_cents": int(returns[1]),
+        "sales_count": int(sales["n"]),
+        "returns_count": int(returns["n"]),
+        "gross_cents": int(sales["total"]),
+        "net_sales_cents": int(sales["subtotal"]) - int(returns["subtotal"]),
+        "returns_cents": int(returns["total"]),
         "gst_cents": taxes.get("gst", 0),
         "qst_cents": taxes.get("qst", 0),
         # What cash rounding left in the drawer: added to cash paid, taken from cash refunded.
-        "rounding_cents": int(sales[3]) - int(returns[3]),
+        "rounding_cents": int(sales["rounding"]) - int(returns["rounding"]),
         "by_tender": {"cash": cash, "card": card},
         "cash_in_cents": cash_in,
         "cash_out_cents": cash_out,

@@ -30,7 +30,7 @@ def list_stock(
 ) -> list[dict[str, Any]]:
     sql = (
         "SELECT p.sku, p.name, p.category, coalesce(s.on_hand, 0) AS on_hand, p.reorder_point,"
-        " p.max_stock, coalesce(s.needs_count, 0), p.active, p.barcode"
+        " p.max_stock, coalesce(s.needs_count, 0) AS needs_count, p.active, p.barcode"
         " FROM products p LEFT JOIN stock s ON s.sku = p.sku"
     )
     where, params = [], []
@@ -45,13 +45,13 @@ def list_stock(
     sql += " ORDER BY p.sku"
     out = []
     for row in db.conn.execute(sql, params).fetchall():
-        on_hand, reorder, max_stock = row[3], row[4], row[5]
+        on_hand, reorder, max_stock = row["on_hand"], row["reorder_point"], row["max_stock"]
         out.append(
             {
-                "sku": row[0], "name": row[1], "category": row[2], "on_hand": on_hand,
-                "reorder_point": reorder, "max_stock": max_stock,
-                "low": on_hand <= reorder, "needs_count": bool(row[6]), "active": bool(row[7]),
-                "barcode": row[8], "suggested_qty": max(max_stock - on_hand, 0),
+                "sku": row["sku"], "name": row["name"], "category": row["category"], "on_hand": on_hand,
+                "reorder_point": reorder, "max_stock": max_stock, "low": on_hand <= reorder,
+                "needs_count": bool(row["needs_count"]), "active": bool(row["active"]),
+                "barcode": row["barcode"], "suggested_qty": max(max_stock - on_hand, 0),
             }
         )
     return out
@@ -59,7 +59,7 @@ def list_stock(
 
 def stock_of(db: sqlite_utils.Database, sku: str) -> dict[str, Any]:
     row = db.conn.execute(
-        "SELECT p.sku, p.name, coalesce(s.on_hand, 0), p.reorder_point, p.max_stock, p.active"
+        "SELECT p.sku, p.name, coalesce(s.on_hand, 0) AS on_hand, p.reorder_point, p.max_stock, p.active"
         " FROM products p LEFT JOIN stock s ON s.sku = p.sku WHERE p.sku = ?",
         (sku,),
     ).fetchone()
@@ -67,8 +67,8 @@ def stock_of(db: sqlite_utils.Database, sku: str) -> dict[str, Any]:
         raise NotFound(_('Unknown product %(sku)s.', sku=repr(sku)), code="unknown_product",
                        errors={"sku": [sku]})
     return {
-        "sku": row[0], "name": row[1], "on_hand": row[2], "reorder_point": row[3],
-        "max_stock": row[4], "active": bool(row[5]), "suggested_qty": max(row[4] - row[2], 0),
+        **dict(row), "active": bool(row["active"]),
+        "suggested_qty": max(row["max_stock"] - row["on_hand"], 0),
     }
 
 

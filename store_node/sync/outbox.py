@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +56,7 @@ def append(conn: sqlite3.Connection, event_type: str, payload: dict[str, Any], o
     return {"seq": seq, "event_id": event_id}
 
 
-def envelope(row: dict[str, Any]) -> dict[str, Any]:
+def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "event_id": row["event_id"],
         "seq": row["seq"],
@@ -72,8 +73,7 @@ def unsent(db: sqlite_utils.Database, limit: int = 500) -> list[dict[str, Any]]:
         " WHERE sent_at IS NULL ORDER BY seq LIMIT ?",
         (limit,),
     ).fetchall()
-    keys = ("seq", "event_id", "type", "payload", "created_at")
-    return [envelope(dict(zip(keys, row, strict=True))) for row in rows]
+    return [envelope(row) for row in rows]
 
 
 def events(db: sqlite_utils.Database, after_seq: int = 0, limit: int = 500) -> list[dict[str, Any]]:
@@ -82,8 +82,7 @@ def events(db: sqlite_utils.Database, after_seq: int = 0, limit: int = 500) -> l
         "SELECT seq, event_id, type, payload, created_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
         (after_seq, limit),
     ).fetchall()
-    keys = ("seq", "event_id", "type", "payload", "created_at")
-    return [envelope(dict(zip(keys, row, strict=True))) for row in rows]
+    return [envelope(row) for row in rows]
 
 
 def written_through(db: sqlite_utils.Database) -> int:
@@ -128,10 +127,11 @@ def batch_json(db: sqlite_utils.Database, from_seq: int | None, limit: int) -> t
     params: tuple = (limit,) if from_seq is None else (from_seq, limit)
     rows = db.conn.execute(
         "SELECT seq, json_object('event_id', event_id, 'seq', seq, 'type', type, 'occurred_at', created_at,"
-        f" 'payload', json(payload)) FROM outbox WHERE {where} ORDER BY seq LIMIT ?",
+        f" 'payload', json(payload)) AS envelope FROM outbox WHERE {where} ORDER BY seq LIMIT ?",
         params,
     ).fetchall()
-    return len(rows), (rows[0][0] if rows else None), "[" + ",".join(row[1] for row in rows) + "]"
+    first = rows[0]["seq"] if rows else None
+    return len(rows), first, "[" + ",".join(row["envelope"] for row in rows) + "]"
 
 
 def mark_sent(db: sqlite_utils.Database, through_seq: int, at: datetime | None = None) -> int:
@@ -147,21 +147,22 @@ def status(db: sqlite_utils.Database, now: datetime | None = None) -> dict[str, 
     """The queue and the last sync outcome, as the till banner and ``sync status`` show them."""
     now = now or utcnow()
     conn = db.conn
-    pending, oldest = conn.execute(
-        "SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL"
+    queue = conn.execute(
+        "SELECT count(*) AS pending, min(created_at) AS oldest FROM outbox WHERE sent_at IS NULL"
     ).fetchone()
+    pending, oldest = queue["pending"], queue["oldest"]
     state = conn.execute(
         "SELECT online, last_push_at, last_pull_at, last_error FROM sync_state WHERE id = 1"
-    ).fetchone() or (0, None, None, None)
+    ).fetchone() or {"online": 0, "last_push_at": None, "last_pull_at": None, "last_error": None}
     age = None
     if oldest:
         age = max(0, int((now - parse_instant(oldest)).total_seconds()))
     return {
-        "online": bool(state[0]),
+        "online": bool(state["online"]),
         "pending_events": int(pending),
         "oldest_pending_at": oldest,
         "oldest_pending_age_s": age,
-        "last_push_at": state[1],
-        "last_pull_at": state[2],
-        "last_error": state[3],
+        "last_push_at": state["last_push_at"],
+        "last_pull_at": state["last_pull_at"],
+        "last_error": state["last_error"],
     }

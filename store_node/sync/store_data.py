@@ -176,9 +176,9 @@ class StoreSyncData:
                 ),
             )
             return 1
-        if version <= row[0]:
+        if version <= row["version"]:
             return 0
-        if row[1] == "received" and status != "received":
+        if row["status"] == "received" and status != "received":
             # The store already counted the goods in; a late decision must not reopen it.
             conn.execute("UPDATE restock_requests SET version = ? WHERE id = ?", (version, request_id))
             return 0

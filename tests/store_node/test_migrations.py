@@ -74,7 +74,7 @@ def old_store(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         conn.execute("UPDATE sequences SET value = 7 WHERE name = 'receipt'")
         conn.execute("UPDATE sequences SET value = 9 WHERE name = 'outbox'")
         conn.execute("COMMIT")
-        assert [row[0] for row in conn.execute("SELECT number FROM migrations")] == [1]
+        assert [row["number"] for row in conn.execute("SELECT number FROM migrations")] == [1]
     finally:
         db.close()
 
@@ -109,13 +109,13 @@ def test_an_upgraded_store_keeps_its_sales_outbox_and_numbering(tmp_path, monkey
     db = connect(db_path(folder))
     try:
         conn = db.conn
-        assert [row[0] for row in conn.execute("SELECT number FROM migrations ORDER BY number")] == [
+        assert [row["number"] for row in conn.execute("SELECT number FROM migrations ORDER BY number")] == [
             number for number, _, _ in MIGRATIONS
         ]
-        assert conn.execute("SELECT seq, sent_at FROM outbox ORDER BY seq").fetchall() == [
+        assert [(row["seq"], row["sent_at"]) for row in conn.execute("SELECT * FROM outbox ORDER BY seq")] == [
             (8, SOLD_AT), (9, None), (10, None)
         ]
-        assert conn.execute("SELECT on_hand FROM stock WHERE sku = 'MUG'").fetchone()[0] == 8
+        assert conn.execute("SELECT on_hand FROM stock WHERE sku = 'MUG'").fetchone()["on_hand"] == 8
         assert migrate(db) == []  # nothing left to apply
     finally:
         db.close()
