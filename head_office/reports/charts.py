@@ -1,17 +1,20 @@
 """Server-made SVG charts for the console (no JavaScript, no CDN: works on a LAN with no internet).
 
-Amounts are integer cents; labels are formatted with ``common.money.format_cents``.
+Amounts are integer cents; labels are formatted by Babel for the reader's ``locale``
+(``21,68 $`` and ``1,2 k$`` in French, ``$21.68`` and ``$1.2K`` in English).
 Every bar carries a ``<title>`` (a tooltip in browsers) with its exact figure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from html import escape
 
+from babel.numbers import format_compact_currency
 from markupsafe import Markup
 
-from common.money import format_cents
+from common.i18n import money
 
 PALETTE = ["#0b6e4f", "#2f80ed", "#f2994a", "#9b51e0", "#eb5757", "#219653", "#56ccf2", "#bb6bd9"]
 
@@ -30,18 +33,12 @@ def _nice_max(value: int) -> int:
     return 10 * magnitude
 
 
-def _short(cents: int) -> str:
-    dollars = cents / 100
-    if abs(dollars) >= 1_000_000:
-        return f"${dollars / 1_000_000:.1f}M"
-    if abs(dollars) >= 10_000:
-        return f"${dollars / 1000:.0f}k"
-    if abs(dollars) >= 1000:
-        return f"${dollars / 1000:.1f}k"
-    return f"${dollars:.0f}"
+def _short(cents: int, locale: str) -> str:
+    """An axis label: whole dollars, thousands and millions shortened as the language does."""
+    return format_compact_currency(Decimal(cents // 100), "CAD", locale=locale, fraction_digits=1)
 
 
-def bar_chart(rows: Sequence[tuple[str, int]], title: str, width: int = 520) -> Markup:
+def bar_chart(rows: Sequence[tuple[str, int]], title: str, width: int = 520, locale: str = "en_CA") -> Markup:
     """Horizontal bars, one per row (label, cents)."""
     bar_h, gap, left, right, top = 22, 8, 150, 90, 8
     height = top + len(rows) * (bar_h + gap) + 4
@@ -59,10 +56,12 @@ def bar_chart(rows: Sequence[tuple[str, int]], title: str, width: int = 520) -> 
         )
         parts.append(
             f'<rect class="bar" x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="3" '
-            f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(label)}: {format_cents(value)}</title>'
+            f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(label)}: {money(value, locale)}</title>'
             "</rect>"
         )
-        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}" font-size="12">{format_cents(value)}</text>')
+        parts.append(
+            f'<text x="{left + w + 6:.1f}" y="{y + 15}" font-size="12">{money(value, locale)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -73,6 +72,8 @@ def column_chart(
     title: str,
     width: int = 900,
     height: int = 260,
+    locale: str = "en_CA",
+    day_label: str = "day",
 ) -> Markup:
     """Columns per day, stacked by series (name, one value per day). Negative days (more
     returned than sold) are drawn at zero height, their figure in the tooltip."""
@@ -93,7 +94,7 @@ def column_chart(
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e7eb"/>')
         parts.append(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#52606d">'
-            f"{_short(value)}</text>"
+            f"{_short(value, locale)}</text>"
         )
     label_every = max(1, round(n / 12))
     for i, day in enumerate(days):
@@ -107,7 +108,8 @@ def column_chart(
             parts.append(
                 f'<rect class="bar" data-date="{day}" x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" '
                 f'height="{h:.1f}" fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(day)} '
-                f"{escape(name)}: {format_cents(values[i])} (day: {format_cents(total)})</title></rect>"
+                f"{escape(name)}: {money(values[i], locale)} "
+                f"({escape(day_label)}: {money(total, locale)})</title></rect>"
             )
         if i % label_every == 0 or i == n - 1:
             parts.append(

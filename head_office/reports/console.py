@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import get_locale, gettext
 
 from common.clock import business_date, utcnow
 from common.errors import ComptoirError
@@ -30,11 +31,14 @@ def dashboard_page():
     per_day = column_chart(
         days,
         [(s["code"], [d["revenue_cents"] for d in s["daily"]]) for s in stores],
-        "Revenue per day and store, last 30 business days (tax excluded, net of returns)",
+        gettext("Revenue per day and store, last 30 business days (tax excluded, net of returns)"),
+        locale=str(get_locale()),
+        day_label=gettext("day"),
     )
     per_store = bar_chart(
         [(f"{s['code']} {s['name']}", s["revenue_30d_cents"]) for s in stores],
-        "Revenue per store, last 30 business days",
+        gettext("Revenue per store, last 30 business days"),
+        locale=str(get_locale()),
     )
     totals = {
         key: sum(s[key] for s in stores)

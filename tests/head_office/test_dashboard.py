@@ -185,6 +185,11 @@ def test_dashboard_page_shows_every_store_charts_and_alerts(client, chain):
         assert f"<strong>{code}</strong>" in page
     assert 'class="chart column-chart"' in page and 'class="chart bar-chart"' in page
     assert "Whole milk 2 L" in page and "Dish soap 740 mL" in page
+    french = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    chart = french.split('class="chart column-chart"')[1].split("</svg>")[0]
+    assert "Chiffre d'affaires par jour et par magasin" in chart and "(jour" in chart
+    assert "k\xa0$" in chart or "\xa0$" in chart  # axis labels as French writes money
+    assert "$" not in chart.replace("\xa0$", "")
 
 
 def test_store_staff_get_their_own_home_page_not_the_dashboard(client, demo_chain):
