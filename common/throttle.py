@@ -30,6 +30,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from common.i18n import _
+
 from .errors import TooManyAttempts
 from .limits import TEXT_MAX
 
@@ -82,7 +84,7 @@ def refusal(wait_s: float) -> TooManyAttempts:
     """The 429 of a refused sign-in; ``Retry-After`` says how many seconds to wait."""
     wait = max(1, math.ceil(wait_s))
     return TooManyAttempts(
-        f"Too many failed sign-ins. Try again in {wait} seconds.",
+        _("Too many failed sign-ins. Try again in %(wait)s seconds.", wait=wait),
         errors={"retry_after_s": wait},
         retry_after=wait,
     )

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from common.i18n import _
+
 from .errors import Unauthorized
 
 HEAD_OFFICE = "head_office"
@@ -71,7 +73,7 @@ class TokenSigner:
         try:
             data = self._serializer.loads(token, max_age=self.ttl_seconds)
         except SignatureExpired as exc:
-            raise Unauthorized("Your session has expired: sign in again.", code="token_expired") from exc
+            raise Unauthorized(_("Your session has expired: sign in again."), code="token_expired") from exc
         except BadSignature as exc:
             raise _invalid() from exc
         if not isinstance(data, dict):

@@ -10,6 +10,8 @@ from typing import Any
 from flask import current_app, g, redirect, request, session, url_for
 
 from common.errors import Forbidden, Unauthorized
+from common.i18n import _
+from common.web.i18n import LABELS
 
 from ..models import User
 from ..web import db
@@ -30,10 +32,10 @@ def api_user() -> Principal:
     if "user" in g:
         return g.user
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(
-            "Sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/session.",
+            _("Sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/session."),
             code="unauthorized",
         )
     user, claims = principal_for_token(auth_cache(), current_app.extensions["comptoir_signer"],
@@ -45,7 +47,8 @@ def api_user() -> Principal:
 def check_role(user: Principal, roles: tuple[str, ...]) -> None:
     if user.role not in roles:
         raise Forbidden(
-            f"Your role ({user.role}) may not do this.", errors={"required_roles": list(roles)}
+            _("Your role (%(role)s) may not do this.", role=LABELS.get(user.role, user.role)),
+            errors={"required_roles": list(roles)},
         )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import Unauthorized
+from common.i18n import _
 from common.security import check_sign_in
 from common.throttle import ThrottlePolicy, pair_key, refusal
 from common.tokens import TokenClaims, TokenSigner
@@ -65,7 +66,7 @@ def authenticate(
     password_ok = check_sign_in(user.password_hash if user is not None else None, password)
     if user is None or not password_ok or not user.active:
         record_failure(session, limits, policy.lockout_s)
-        raise Unauthorized("Wrong user name or password.", code="invalid_credentials")
+        raise Unauthorized(_("Wrong user name or password."), code="invalid_credentials")
     session.execute(delete(LoginFailure).where(LoginFailure.key == pair_key(username, address)))
     return user
 
@@ -87,14 +88,14 @@ def principal_for_token(
     """
     claims = signer.verify(token)
     if cache.is_revoked(claims.jti):
-        raise Unauthorized("This token was signed out: sign in again.", code="token_revoked")
+        raise Unauthorized(_("This token was signed out: sign in again."), code="token_revoked")
     user = cache.user(claims.username)
     if user is None or not user.active:
-        raise Unauthorized("This account is disabled.", code="account_disabled")
+        raise Unauthorized(_("This account is disabled."), code="account_disabled")
     if user.session_epoch != claims.epoch:
         raise Unauthorized(
-            "This sign-in has ended (the password changed or the account was disabled):"
-            " sign in again.", code="token_revoked"
+            _("This sign-in has ended (the password changed or the account was disabled): sign in again."),
+            code="token_revoked",
         )
     return user, claims
 

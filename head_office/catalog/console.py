@@ -8,6 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from common.errors import ComptoirError
+from common.i18n import _
 from common.limits import PAGE_MAX, parse_ascii_int
 from common.money import parse_amount
 
@@ -147,7 +148,7 @@ def product_edit(sku: str):
     session = db()
     product = product_by_sku(session, sku)
     if product is None:
-        raise ComptoirError(f"No product with SKU {sku}.", code="unknown_sku", status=404)
+        raise ComptoirError(_("No product with SKU %(sku)s.", sku=sku), code="unknown_sku", status=404)
     if request.method == "GET":
         return _render_product_form(product, _product_form_values(product), {}, None)
     shown, data, errors = _parse_product_form(creating=False)

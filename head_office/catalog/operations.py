@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from common.barcodes import is_valid_ean13
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.i18n import _
 
 from ..audit import record
 from ..changes import log_change
@@ -29,13 +30,21 @@ def _check_barcode(session: Session, barcode: str | None, product_id: int | None
         return
     if not is_valid_ean13(barcode):
         raise ValidationFailed(
-            f"Barcode {barcode} is not a valid EAN-13 (13 digits with a correct check digit).",
+            _(
+                "Barcode %(barcode)s is not a valid EAN-13 (13 digits with a correct check digit).",
+                barcode=barcode,
+            ),
             errors={"barcode": ["Not a valid EAN-13: 13 digits, the last one a check digit."]},
         )
     owner = session.scalar(select(Product).where(Product.barcode == barcode))
     if owner is not None and owner.id != product_id:
         raise Conflict(
-            f"Barcode {barcode} already belongs to {owner.sku} ({owner.name}).",
+            _(
+                "Barcode %(barcode)s already belongs to %(sku)s (%(name)s).",
+                barcode=barcode,
+                sku=owner.sku,
+                name=owner.name,
+            ),
             code="duplicate_barcode",
             errors={"barcode": [f"Already used by {owner.sku}."]},
         )
@@ -44,7 +53,7 @@ def _check_barcode(session: Session, barcode: str | None, product_id: int | None
 def _check_limits(reorder_point: int, max_stock: int) -> None:
     if max_stock and max_stock < reorder_point:
         raise ValidationFailed(
-            "Max stock cannot be below the reorder point (0 means no maximum).",
+            _("Max stock cannot be below the reorder point (0 means no maximum)."),
             errors={"max_stock": [f"At least the reorder point ({reorder_point}), or 0."]},
         )
 
@@ -53,7 +62,7 @@ def create_product(session: Session, values: dict[str, Any], actor: str) -> Prod
     sku = values["sku"]
     if session.scalar(select(Product).where(Product.sku == sku)) is not None:
         raise Conflict(
-            f"A product with SKU {sku} already exists.",
+            _("A product with SKU %(sku)s already exists.", sku=sku),
             code="duplicate_sku",
             errors={"sku": ["Already exists."]},
         )
@@ -86,11 +95,11 @@ def update_product(session: Session, sku: str, changes: dict[str, Any], actor: s
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise ValidationFailed(
-            "Unknown or read-only fields.", errors={k: ["Cannot be changed."] for k in unknown}
+            _("Unknown or read-only fields."), errors={k: ["Cannot be changed."] for k in unknown}
         )
     product = session.scalar(select(Product).where(Product.sku == sku).with_for_update())
     if product is None:
-        raise NotFound(f"No product with SKU {sku}.", code="unknown_sku")
+        raise NotFound(_("No product with SKU %(sku)s.", sku=sku), code="unknown_sku")
     before = product.to_wire()
     changed = {k: v for k, v in changes.items() if before.get(k) != v}
     if not changed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from common.errors import NotFound, ValidationFailed
+from common.i18n import _
 from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, api_user, roles_required
@@ -35,7 +36,7 @@ def list_products(args):
 def get_product(sku: str):
     product = product_wire(read_db(), sku)
     if product is None:
-        raise NotFound(f"No product with SKU {sku}.", code="unknown_sku")
+        raise NotFound(_("No product with SKU %(sku)s.", sku=sku), code="unknown_sku")
     return json_response(product)
 
 
@@ -63,7 +64,7 @@ def patch_product(args, sku: str):
     Each change bumps the version; stores receive it by sync. Sales already made keep their price.
     """
     if not args:
-        raise ValidationFailed("Nothing to change: send at least one field.", errors={})
+        raise ValidationFailed(_("Nothing to change: send at least one field."), errors={})
     session = db()
     product = operations.update_product(session, sku, args, api_user().username)
     session.commit()

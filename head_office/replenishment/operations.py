@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.i18n import _
 from common.ids import uuid7
 
 from ..audit import record
@@ -53,7 +54,8 @@ def wire(rep: Replenishment, sku: str) -> dict[str, Any]:
 def get_replenishment(session: Session, replenishment_id: int) -> Replenishment:
     rep = session.get(Replenishment, replenishment_id)
     if rep is None:
-        raise NotFound(f"No replenishment {replenishment_id}.", code="unknown_replenishment")
+        raise NotFound(_("No replenishment %(replenishment_id)s.", replenishment_id=replenishment_id),
+                       code="unknown_replenishment")
     return rep
 
 
@@ -77,7 +79,13 @@ def _compare_and_set(
     if row is None:
         session.refresh(rep)
         raise Conflict(
-            f"Replenishment {rep.id} is {rep.status}: only a {expected} request can be {action}.",
+            _(
+                "Replenishment %(id)s is %(status)s: only a %(expected)s request can be %(action)s.",
+                id=rep.id,
+                status=rep.status,
+                expected=expected,
+                action=action,
+            ),
             code="invalid_status",
             errors={"status": rep.status, "expected": expected},
         )
@@ -129,7 +137,7 @@ def create_replenishment(
     if session.get(Store, store_id) is None:
         errors["store_id"] = [f"No store {store_id}."]
     if errors:
-        raise ValidationFailed("Invalid replenishment.", errors=errors)
+        raise ValidationFailed(_("Invalid replenishment."), errors=errors)
     product = product_for_sku(session, sku)
     rep = _open(
         session, store_id, product, qty, request_id=uuid7(), requested_by=actor, origin="head_office",
@@ -216,7 +224,11 @@ def approve(session: Session, replenishment_id: int, actor: str, qty: int | None
     product = _product(session, rep)
     if rep.status != "requested":
         raise Conflict(
-            f"Replenishment {rep.id} is {rep.status}: only a requested request can be approved.",
+            _(
+                "Replenishment %(id)s is %(status)s: only a requested request can be approved.",
+                id=rep.id,
+                status=rep.status,
+            ),
             code="invalid_status",
             errors={"status": rep.status, "expected": "requested"},
         )
@@ -224,7 +236,10 @@ def approve(session: Session, replenishment_id: int, actor: str, qty: int | None
         not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= rep.qty_requested
     ):
         raise ValidationFailed(
-            f"Approve between 1 and the {rep.qty_requested} requested (to approve none, reject it).",
+            _(
+                "Approve between 1 and the %(qty_requested)s requested (to approve none, reject it).",
+                qty_requested=rep.qty_requested,
+            ),
             errors={"qty": [f"From 1 to {rep.qty_requested}."]},
         )
     wanted = qty if qty is not None else rep.qty_requested
@@ -272,10 +287,10 @@ def reject(session: Session, replenishment_id: int, actor: str, reason: str) -> 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(
-            "Say why the request is rejected.", errors={"reason": ["A reason is required."]}
+            _("Say why the request is rejected."), errors={"reason": ["A reason is required."]}
         )
     if len(reason) > 500:
-        raise ValidationFailed("The reason is too long.", errors={"reason": ["At most 500 characters."]})
+        raise ValidationFailed(_("The reason is too long."), errors={"reason": ["At most 500 characters."]})
     rep = get_replenishment(session, replenishment_id)
     product = _product(session, rep)
     before = wire(rep, product.sku)
@@ -301,7 +316,11 @@ def ship(session: Session, replenishment_id: int, actor: str) -> Replenishment:
     )
     if moved is None:  # only if someone tampered with the reservation
         raise Conflict(
-            f"Central stock no longer holds the {qty} reserved for replenishment {rep.id}.",
+            _(
+                "Central stock no longer holds the %(qty)s reserved for replenishment %(id)s.",
+                qty=qty,
+                id=rep.id,
+            ),
             code="insufficient_stock",
         )
     ref: dict[str, Any] = {"ref_type": "replenishment", "ref_id": str(rep.id), "actor": actor}
@@ -328,7 +347,7 @@ def receive_shipment(
         or isinstance(qty_received, bool)
         or not 0 <= qty_received <= MAX_QTY
     ):
-        raise ValidationFailed("Invalid received quantity.", errors={"qty_received": ["0 or more."]})
+        raise ValidationFailed(_("Invalid received quantity."), errors={"qty_received": ["0 or more."]})
     rep = replenishment
     product = _product(session, rep)
     before = wire(rep, product.sku)
@@ -340,7 +359,11 @@ def receive_shipment(
     )
     if cleared is None:
         raise Conflict(
-            f"Central stock has less than {shipped} in transit for replenishment {rep.id}.",
+            _(
+                "Central stock has less than %(shipped)s in transit for replenishment %(id)s.",
+                shipped=shipped,
+                id=rep.id,
+            ),
             code="insufficient_stock",
         )
     ref: dict[str, Any] = {

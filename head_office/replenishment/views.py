@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from common.errors import BadRequest, ValidationFailed
+from common.i18n import _
 from common.limits import INT32_MAX
 from common.schemas import error_responses
 
@@ -36,11 +37,11 @@ def _optional_json(schema_cls: type) -> dict:
         return {}
     data = request.get_json(silent=True)
     if data is None:
-        raise BadRequest("The request body is not valid JSON.", code="malformed_json")
+        raise BadRequest(_("The request body is not valid JSON."), code="malformed_json")
     try:
         return schema_cls().load(data)
     except ValidationError as exc:
-        raise ValidationFailed("Invalid input.", errors=exc.normalized_messages()) from exc
+        raise ValidationFailed(_("Invalid input."), errors=exc.normalized_messages()) from exc
 
 
 @blp.route("")
@@ -54,7 +55,8 @@ def list_replenishments(args):
     store_id = args.get("store")
     if store_id is not None and session.get(Store, store_id) is None:
         raise BadRequest(
-            f"No store {store_id}.", code="unknown_store", errors={"store": [f"No store {store_id}."]}
+            _("No store %(store_id)s.", store_id=store_id), code="unknown_store",
+            errors={"store": [f"No store {store_id}."]},
         )
     items = queries.list_replenishments(session, args.get("status"), store_id, args["limit"])
     return {"items": items}

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from common.csvsafe import SafeWriter
 from common.errors import BadRequest
+from common.i18n import _
 from common.limits import INT32_MAX, parse_ascii_int
 from common.money import decimal_amount, round_half_up
 
@@ -58,21 +59,25 @@ def parse_range(
             errors[key] = [f"{value!r} is not a date as YYYY-MM-DD."]
     if errors:
         raise BadRequest(
-            "Give a date range: from=YYYY-MM-DD&to=YYYY-MM-DD (both included).",
+            _("Give a date range: from=YYYY-MM-DD&to=YYYY-MM-DD (both included)."),
             code="bad_date_range",
             errors=errors,
         )
     start, end = parsed["from"], parsed["to"]
     if end < start:
         raise BadRequest(
-            f"The range ends ({end}) before it starts ({start}).",
+            _("The range ends (%(end)s) before it starts (%(start)s).", end=end, start=start),
             code="bad_date_range",
             errors={"to": ["Must be on or after 'from'."]},
         )
     days = (end - start).days + 1
     if days > max_days:
         raise BadRequest(
-            f"The range covers {days} days; at most {max_days} at a time.",
+            _(
+                "The range covers %(days)s days; at most %(max_days)s at a time.",
+                days=days,
+                max_days=max_days,
+            ),
             code="bad_date_range",
             errors={"to": [f"At most {max_days} days after 'from'."]},
         )
@@ -90,7 +95,8 @@ def parse_store(session: Session, text: str | None) -> Store | None:
     else:
         store = session.scalar(select(Store).where(func.upper(Store.code) == value.upper()))
     if store is None:
-        raise BadRequest(f"No store {value}.", code="unknown_store", errors={"store": [f"No store {value}."]})
+        raise BadRequest(_("No store %(value)s.", value=value), code="unknown_store",
+                         errors={"store": [f"No store {value}."]})
     return store
 
 

@@ -7,6 +7,7 @@ from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
 from common.errors import NotFound
+from common.i18n import _
 
 from ..auth.guard import MANAGERS, api_user, roles_required
 from ..models import Saga
@@ -225,7 +226,7 @@ def saga(saga_id: int):
     session = db()
     found = session.get(Saga, min(saga_id, ID_MAX))
     if found is None:
-        raise NotFound(f"No saga {saga_id}.", code="unknown_saga")
+        raise NotFound(_("No saga %(saga_id)s.", saga_id=saga_id), code="unknown_saga")
     return orders.saga_wire(session, found)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound, ValidationFailed
+from common.i18n import _
 from common.limits import LINES_MAX, QTY_MAX
 from common.pricing import PricedCart, price_cart
 from common.taxes import TaxTable
@@ -60,7 +61,7 @@ def shop_product(session: Session, sku: str) -> dict:
         .where(Product.sku == sku, Product.active.is_(True))
     ).first()
     if row is None:
-        raise NotFound(f"No product with SKU {sku}.", code="unknown_sku")
+        raise NotFound(_("No product with SKU %(sku)s.", sku=sku), code="unknown_sku")
     return product_row(row[0], row[1])
 
 
@@ -100,12 +101,12 @@ def set_line(session: Session, customer_id: int, sku: str, qty: int) -> None:
     """Put ``qty`` of ``sku`` in the cart (0 removes the line)."""
     if not isinstance(qty, int) or isinstance(qty, bool) or not 0 <= qty <= QTY_MAX:
         raise ValidationFailed(
-            "Invalid quantity.", errors={"qty": [f"A whole number from 0 to {QTY_MAX:,}."]}
+            _("Invalid quantity."), errors={"qty": [f"A whole number from 0 to {QTY_MAX:,}."]}
         )
     product = session.scalar(select(Product).where(Product.sku == sku))
     if product is None or (not product.active and qty > 0):
         raise NotFound(
-            f"No product with SKU {sku} in the shop.",
+            _("No product with SKU %(sku)s in the shop.", sku=sku),
             code="unknown_sku",
             errors={"sku": [f"Unknown SKU {sku}."]},
         )
@@ -122,7 +123,8 @@ def set_line(session: Session, customer_id: int, sku: str, qty: int) -> None:
     )
     if count >= LINES_MAX:
         raise ValidationFailed(
-            f"A cart holds at most {LINES_MAX} lines.", errors={"sku": [f"At most {LINES_MAX} lines."]}
+            _("A cart holds at most %(lines_max)s lines.", lines_max=LINES_MAX),
+            errors={"sku": [f"At most {LINES_MAX} lines."]},
         )
     session.execute(
         pg_insert(CartLine)
@@ -135,7 +137,7 @@ def add_to_cart(session: Session, customer_id: int, sku: str, qty: int = 1) -> N
     """Add ``qty`` to what the cart holds of ``sku`` (capped at the line limit)."""
     product = session.scalar(select(Product).where(Product.sku == sku))
     if product is None:
-        raise NotFound(f"No product with SKU {sku} in the shop.", code="unknown_sku")
+        raise NotFound(_("No product with SKU %(sku)s in the shop.", sku=sku), code="unknown_sku")
     held = (
         session.scalar(
             select(CartLine.qty).where(CartLine.customer_id == customer_id, CartLine.product_id == product.id)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.errors import Conflict, ValidationFailed
+from common.i18n import _
 from common.limits import TEXT_MAX, text_problem
 from common.security import hash_password
 
@@ -38,9 +39,9 @@ def sign_up(session: Session, email: str, password: str, name: str) -> User:
     elif len(password) > TEXT_MAX or text_problem(password, max_length=TEXT_MAX):
         errors["password"] = [f"At most {TEXT_MAX} printable characters."]
     if errors:
-        raise ValidationFailed("Invalid sign-up.", errors=errors)
+        raise ValidationFailed(_("Invalid sign-up."), errors=errors)
     taken = Conflict(
-        "An account already uses this e-mail address: sign in instead.",
+        _("An account already uses this e-mail address: sign in instead."),
         code="email_taken",
         errors={"email": ["Already registered."]},
     )

@@ -9,6 +9,7 @@ from typing import Any
 from flask import redirect, request, url_for
 
 from common.errors import Forbidden
+from common.i18n import _
 
 from ..auth.cache import Principal
 from ..auth.guard import api_user, page_user
@@ -19,7 +20,8 @@ def api_customer() -> Principal:
     user = api_user()
     if user.role != CUSTOMER:
         raise Forbidden(
-            "The shop API is for customer accounts.", code="forbidden", errors={"required_roles": [CUSTOMER]}
+            _("The shop API is for customer accounts."), code="forbidden",
+            errors={"required_roles": [CUSTOMER]},
         )
     return user
 
@@ -45,7 +47,7 @@ def page_customer_required(view: Callable) -> Callable:
         if user is None:
             return redirect(url_for("shop.login", next=request.full_path))
         if user.role != CUSTOMER:
-            raise Forbidden("The shop's cart and orders are for customer accounts.")
+            raise Forbidden(_("The shop's cart and orders are for customer accounts."))
         return view(*args, **kwargs)
 
     return wrapper

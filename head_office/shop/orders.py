@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.i18n import _
 from common.taxes import TaxTable
 
 from ..audit import record
@@ -44,7 +45,7 @@ def start_checkout(
     """
     if not key or len(key) > MAX_KEY or not key.isprintable():
         raise ValidationFailed(
-            "Send an Idempotency-Key header (1 to 200 printable characters) with each checkout.",
+            _("Send an Idempotency-Key header (1 to 200 printable characters) with each checkout."),
             code="idempotency_key_required",
             errors={"Idempotency-Key": ["Required: 1 to 200 printable characters."]},
         )
@@ -58,11 +59,11 @@ def start_checkout(
             return answer(session, runner, order)
         priced = cart(session, customer.id, table)
     if not priced.lines:
-        raise ValidationFailed("Your cart is empty.", code="empty_cart", errors={"cart": ["Empty."]})
+        raise ValidationFailed(_("Your cart is empty."), code="empty_cart", errors={"cart": ["Empty."]})
     inactive = {line["sku"]: ["No longer sold."] for line in priced.lines if not line["active"]}
     if inactive:
         raise Conflict(
-            "Some products are no longer sold: remove them from the cart.",
+            _("Some products are no longer sold: remove them from the cart."),
             code="unavailable_product",
             errors=inactive,
         )
@@ -73,7 +74,7 @@ def start_checkout(
     }
     if short:
         CHECKOUTS.labels("insufficient_stock").inc()
-        raise Conflict("Not enough stock for some lines.", code="insufficient_stock", errors=short)
+        raise Conflict(_("Not enough stock for some lines."), code="insufficient_stock", errors=short)
     token = runner.provider.tokenize(card)
     customer_id = customer.id
     session.commit()  # the saga runs on a connection of its own: hold none meanwhile
@@ -132,7 +133,7 @@ def start_checkout(
         if order is not None:
             return answer(session, runner, order)
         raise Conflict(
-            "A checkout of yours is still in progress: wait for it to end, then try again.",
+            _("A checkout of yours is still in progress: wait for it to end, then try again."),
             code="checkout_in_progress",
         ) from None
     order = existing_order(session, customer_id, key)
@@ -233,7 +234,7 @@ def order_wire(session: Session, order: Order, with_saga: bool = True) -> dict[s
 def order_for(session: Session, order_id: int, customer_id: int | None = None) -> Order:
     order = session.get(Order, order_id)
     if order is None or (customer_id is not None and order.customer_id != customer_id):
-        raise NotFound(f"No order {order_id}.", code="unknown_order")
+        raise NotFound(_("No order %(order_id)s.", order_id=order_id), code="unknown_order")
     return order
 
 
@@ -266,7 +267,7 @@ def saga_counts(session: Session) -> dict[str, int]:
 def _locked(session: Session, order_id: int) -> tuple[Order, Saga]:
     order = session.execute(select(Order).where(Order.id == order_id).with_for_update()).scalar_one_or_none()
     if order is None:
-        raise NotFound(f"No order {order_id}.", code="unknown_order")
+        raise NotFound(_("No order %(order_id)s.", order_id=order_id), code="unknown_order")
     saga = session.execute(select(Saga).where(Saga.order_id == order_id).with_for_update()).scalar_one()
     return order, saga
 
@@ -275,11 +276,15 @@ def _refuse(order: Order, saga: Saga, action: str) -> None:
     if order.status == "confirmed" and saga.state == "completed":
         return
     if order.status == "shipped":
-        raise Conflict(f"Order {order.id} was already shipped.", code="already_shipped")
+        raise Conflict(_("Order %(id)s was already shipped.", id=order.id), code="already_shipped")
     if order.status == "cancelled":
-        raise Conflict(f"Order {order.id} is cancelled.", code="already_cancelled")
+        raise Conflict(_("Order %(id)s is cancelled.", id=order.id), code="already_cancelled")
     raise Conflict(
-        f"Order {order.id} is still being checked out (or cancelled): it cannot be {action} now.",
+        _(
+            "Order %(id)s is still being checked out (or cancelled): it cannot be %(action)s now.",
+            id=order.id,
+            action=action,
+        ),
         code="order_in_progress",
     )
 
@@ -304,7 +309,8 @@ def ship(session: Session, order_id: int, actor: str) -> Order:
         )
         if after is None:
             raise Conflict(
-                f"The reservation of {line.sku} for order {order.id} is missing.", code="reservation_missing"
+                _("The reservation of %(sku)s for order %(id)s is missing.", sku=line.sku, id=order.id),
+                code="reservation_missing",
             )
         note = f"online order {order.id} shipped"
         for bucket in ("reserved", "on_hand"):

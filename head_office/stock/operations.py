@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.i18n import _
 
 from ..audit import record
 from ..changes import log_change
@@ -58,7 +59,8 @@ def product_for_sku(session: Session, sku: str) -> Product:
     product = session.scalar(select(Product).where(Product.sku == sku))
     if product is None:
         raise NotFound(
-            f"No product with SKU {sku}.", code="unknown_sku", errors={"sku": [f"Unknown SKU {sku}."]}
+            _("No product with SKU %(sku)s.", sku=sku), code="unknown_sku",
+            errors={"sku": [f"Unknown SKU {sku}."]},
         )
     return product
 
@@ -209,7 +211,7 @@ def move_store_stock(
 def receive_from_supplier(session: Session, sku: str, qty: int, actor: str, note: str = "") -> Levels:
     """Goods from a supplier arrive at the warehouse: on hand grows."""
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-        raise ValidationFailed("Invalid receipt.", errors={"qty": [f"A quantity from 1 to {MAX_QTY:,}."]})
+        raise ValidationFailed(_("Invalid receipt."), errors={"qty": [f"A quantity from 1 to {MAX_QTY:,}."]})
     product = product_for_sku(session, sku)
     before = levels(session, product)
     after = change_central(session, product, on_hand=qty)
@@ -239,7 +241,7 @@ def adjust_central(session: Session, sku: str, delta: int, reason: str, actor: s
     elif len(reason) > 500:
         errors["reason"] = ["At most 500 characters."]
     if errors:
-        raise ValidationFailed("Invalid adjustment.", errors=errors)
+        raise ValidationFailed(_("Invalid adjustment."), errors=errors)
     product = product_for_sku(session, sku)
     before = levels(session, product)
     condition = (CentralStock.on_hand + delta >= CentralStock.reserved) & (CentralStock.on_hand + delta >= 0)
@@ -247,8 +249,15 @@ def adjust_central(session: Session, sku: str, delta: int, reason: str, actor: s
     if after is None:
         now = levels(session, product)
         raise Conflict(
-            f"Cannot remove {-delta} of {sku}: central stock has {now.on_hand} on hand, {now.reserved} of "
-            f"them reserved for approved requests, so at most {now.available} can be written off.",
+            _(
+                "Cannot remove %(delta)s of %(sku)s: central stock has %(on_hand)s on hand, %(reserved)s "
+                "of them reserved for approved requests, so at most %(available)s can be written off.",
+                delta=-delta,
+                sku=sku,
+                on_hand=now.on_hand,
+                reserved=now.reserved,
+                available=now.available,
+            ),
             code="insufficient_stock",
             errors={"delta": [f"At least {-now.available}."], "available": now.available},
         )

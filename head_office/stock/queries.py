@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound
+from common.i18n import _
 
 from ..catalog.queries import matches
 from ..models import CentralStock, Product, Store, StoreStock
@@ -102,7 +103,7 @@ _STORE_STOCK = (
 def store_stock_rows(session: Session | Connection, store_id: int, q: str | None = None) -> dict[str, Any]:
     store = session.execute(_STORE, {"store_id": store_id}).first()
     if store is None:
-        raise NotFound(f"No store {store_id}.", code="unknown_store")
+        raise NotFound(_("No store %(store_id)s.", store_id=store_id), code="unknown_store")
     query = _STORE_STOCK.where(matches(q)) if q and q.strip() else _STORE_STOCK
     items = []
     for row in session.execute(query, {"store_id": store_id}):

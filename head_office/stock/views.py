@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from common.errors import Forbidden
+from common.i18n import _
 from common.limits import INT32_MAX
 from common.schemas import error_responses
 
@@ -75,5 +76,6 @@ def store_stock(args, store_id: int):
     """A store's on hand as head office knows it. Store staff may read only their own store."""
     user = api_user()
     if user.role not in MANAGERS and user.store_id != store_id:
-        raise Forbidden(f"You may only see the stock of your own store (store {user.store_id}).")
+        raise Forbidden(_("You may only see the stock of your own store (store %(store_id)s).",
+                          store_id=user.store_id))
     return json_response(queries.store_stock_rows(read_db(), store_id, q=args.get("q")))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import DEFAULT_TIMEZONE, is_valid_timezone, utcnow
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.i18n import _
 from common.security import hash_token, new_store_token
 
 from ..audit import record
@@ -39,13 +40,13 @@ def add_store(
     if store_id is not None and not 0 < store_id < 10_000:
         errors["id"] = ["A store id is between 1 and 9999."]
     if errors:
-        raise ValidationFailed("Invalid store.", errors=errors)
+        raise ValidationFailed(_("Invalid store."), errors=errors)
     if session.scalar(select(Store).where(Store.code == code)) is not None:
-        raise Conflict(f"A store with code {code} already exists.", code="duplicate_store")
+        raise Conflict(_("A store with code %(code)s already exists.", code=code), code="duplicate_store")
     if store_id is None:
         store_id = (session.scalar(select(func.max(Store.id))) or 0) + 1
     elif session.get(Store, store_id) is not None:
-        raise Conflict(f"Store {store_id} already exists.", code="duplicate_store")
+        raise Conflict(_("Store %(store_id)s already exists.", store_id=store_id), code="duplicate_store")
     store = Store(id=store_id, code=code, name=name, timezone=timezone)
     session.add(store)
     session.add(StoreSyncState(store_id=store_id))
@@ -62,7 +63,7 @@ def list_stores(session: Session) -> list[Store]:
 def get_store(session: Session, store_id: int) -> Store:
     store = session.get(Store, store_id)
     if store is None:
-        raise NotFound(f"No store {store_id}.", code="unknown_store")
+        raise NotFound(_("No store %(store_id)s.", store_id=store_id), code="unknown_store")
     return store
 
 

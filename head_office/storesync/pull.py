@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import Conflict
+from common.i18n import _
 from sync.protocol import UNKNOWN_CURSOR
 
 from ..models import CentralStock, ChangeLogEntry, Product, Replenishment, StoreStock, User
@@ -70,11 +71,11 @@ def parse_cursor(cursor: str | None) -> tuple[str, int, int]:
         return ("none", 0, 0)
     try:
         if cursor.startswith(SNAPSHOT_PREFIX + ":"):
-            _, as_of, offset = cursor.split(":")
+            _kind, as_of, offset = cursor.split(":")
             return ("snapshot", int(as_of), int(offset))
         return ("changes", int(cursor), 0)
     except ValueError as exc:
-        raise Conflict("Unknown sync cursor: a full snapshot is needed.", code=UNKNOWN_CURSOR) from exc
+        raise Conflict(_("Unknown sync cursor: a full snapshot is needed."), code=UNKNOWN_CURSOR) from exc
 
 
 def changes_since(session: Session, store_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
@@ -83,7 +84,12 @@ def changes_since(session: Session, store_id: int, cursor: str | None, limit: in
     if kind == "changes":
         if position < 0 or position > latest:
             raise Conflict(
-                f"Head office does not know cursor {position} (latest {latest}): a full snapshot is needed.",
+                _(
+                    "Head office does not know cursor %(position)s (latest %(latest)s): a full snapshot is "
+                    "needed.",
+                    position=position,
+                    latest=latest,
+                ),
                 code=UNKNOWN_CURSOR,
             )
         rows = session.scalars(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import utcnow
 from common.errors import ComptoirError, Conflict
+from common.i18n import _
 from common.limits import INT32_MAX
 from sync.protocol import SEQ_GAP
 
@@ -107,7 +108,11 @@ def push(
     expected = state.last_seq + 1
     if fresh[0][0]["seq"] != expected:
         raise Conflict(
-            f"Events must continue from seq {expected}; this batch starts at {fresh[0][0]['seq']}.",
+            _(
+                "Events must continue from seq %(expected)s; this batch starts at %(seq)s.",
+                expected=expected,
+                seq=fresh[0][0]['seq'],
+            ),
             code=SEQ_GAP,
             errors={"expected_seq": expected, "acked_through": state.last_seq},
         )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from common import logs
 from common.clock import utcnow
 from common.errors import BadRequest, Forbidden, Unauthorized, ValidationFailed
+from common.i18n import _
 from common.schemas import error_responses
 from sync.protocol import (
     INVALID_TOKEN,
@@ -40,12 +41,13 @@ _changes_args = ChangesArgs()
 
 
 def _store_from_token(session: Session) -> Store:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("A store token is required: 'Authorization: Bearer <token>'.", code=INVALID_TOKEN)
+        raise Unauthorized(_("A store token is required: 'Authorization: Bearer <token>'."),
+                           code=INVALID_TOKEN)
     store = store_for_token(session, token.strip())
     if store is None or not store.active:
-        raise Unauthorized("Unknown or replaced store token.", code=INVALID_TOKEN)
+        raise Unauthorized(_("Unknown or replaced store token."), code=INVALID_TOKEN)
     logs.bind(store=store.code)
     return store
 
@@ -53,7 +55,12 @@ def _store_from_token(session: Session) -> Store:
 def _check_protocol(value: Any) -> None:
     if value != PROTOCOL_VERSION:
         raise BadRequest(
-            f"Protocol version {value!r} is not spoken here; head office speaks version {PROTOCOL_VERSION}.",
+            _(
+                "Protocol version %(value)s is not spoken here; head office speaks version "
+                "%(protocol_version)s.",
+                value=repr(value),
+                protocol_version=PROTOCOL_VERSION,
+            ),
             code=PROTOCOL_MISMATCH,
             errors={"protocol": PROTOCOL_VERSION},
         )
@@ -62,7 +69,11 @@ def _check_protocol(value: Any) -> None:
 def _check_store(store: Store, claimed: Any) -> None:
     if claimed != store.id:
         raise Forbidden(
-            f"This token belongs to store {store.id}; it cannot sync as store {claimed}.", code=WRONG_STORE
+            _(
+                "This token belongs to store %(id)s; it cannot sync as store %(claimed)s.",
+                id=store.id,
+                claimed=claimed,
+            ), code=WRONG_STORE
         )
 
 
@@ -94,11 +105,11 @@ def push_events():
     except (ValueError, RecursionError):
         body = None
     if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.", code="malformed_json")
+        raise BadRequest(_("The request body must be a JSON object."), code="malformed_json")
     if _JSON_NUL.search(raw):
         # PostgreSQL's jsonb cannot hold a NUL character: refused whole, like unreadable JSON.
         raise ValidationFailed(
-            "Malformed push, nothing was applied: text must not contain NUL characters.",
+            _("Malformed push, nothing was applied: text must not contain NUL characters."),
             errors={"body": ["text must not contain NUL (\\u0000) characters"]},
         )
     _check_protocol(body.get("protocol"))
@@ -106,7 +117,8 @@ def push_events():
     try:
         loaded = load_push(body)
     except WireError as exc:
-        raise ValidationFailed(f"Malformed push, nothing was applied: {exc}", errors=exc.errors) from exc
+        raise ValidationFailed(_("Malformed push, nothing was applied: %(detail)s", detail=str(exc)),
+                               errors=exc.errors) from exc
     result = push(session, store.id, loaded["events"], body["events"], raw, loaded.get("status"))
     session.commit()
     monitoring.store_pushed(store.id, result)
@@ -125,7 +137,7 @@ def pull_changes():
     try:
         args = _changes_args.load(request.args.to_dict())
     except ValidationError as exc:
-        raise ValidationFailed("Invalid pull request.", errors=exc.messages_dict) from exc
+        raise ValidationFailed(_("Invalid pull request."), errors=exc.messages_dict) from exc
     _check_protocol(args["protocol"])
     if args["store_id"] is not None:
         _check_store(store, args["store_id"])

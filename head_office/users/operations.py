@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.i18n import _
 from common.security import hash_password
 
 from ..audit import record
@@ -48,9 +49,9 @@ def add_user(
     if store_id is not None and session.get(Store, store_id) is None:
         errors["store_id"] = [f"No store {store_id}."]
     if errors:
-        raise ValidationFailed("Invalid user.", errors=errors)
+        raise ValidationFailed(_("Invalid user."), errors=errors)
     if session.scalar(select(User).where(func.lower(User.username) == username.lower())):
-        raise Conflict(f"User {username} already exists.", code="duplicate_user")
+        raise Conflict(_("User %(username)s already exists.", username=username), code="duplicate_user")
     user = User(
         username=username,
         password_hash=password_hash or hash_password(password),
@@ -85,7 +86,7 @@ def user_wire(user: User) -> dict:
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(func.lower(User.username) == (username or "").lower()))
     if user is None:
-        raise NotFound(f"No user {username}.")
+        raise NotFound(_("No user %(username)s.", username=username))
     return user
 
 
@@ -102,7 +103,7 @@ def change_password(
     """Set a new password; every token and session of the user ends."""
     if not password or len(password) < min_password_length:
         raise ValidationFailed(
-            "Invalid password.", errors={"password": [f"At least {min_password_length} characters."]}
+            _("Invalid password."), errors={"password": [f"At least {min_password_length} characters."]}
         )
     user = get_user(session, username)
     user.password_hash = hash_password(password)

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from common.errors import Unauthorized
+from common.i18n import _
 from common.schemas import error_responses
 
 from ..node import current_node, get_db, signer, store_settings
@@ -51,5 +52,5 @@ class Session(MethodView):
         """Sign out: the token stops working at once. A token not valid here answers 401."""
         token = bearer_token()
         if token is None:
-            raise Unauthorized("Send the token to revoke as Authorization: Bearer <token>.")
+            raise Unauthorized(_("Send the token to revoke as Authorization: Bearer <token>."))
         sign_out(get_db(), signer(), token)

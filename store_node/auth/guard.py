@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from flask import g, request, session
 
 from common.errors import Forbidden, Unauthorized
+from common.i18n import _
 
 from ..node import get_db, signer, store_settings
 from .operations import Staff, require_role, staff_for_token
@@ -37,7 +38,7 @@ def api_staff() -> Staff:
     token = bearer_token()
     if token is None:
         raise Unauthorized(
-            "Sign in first: send Authorization: Bearer <token> from POST /api/v1/session.",
+            _("Sign in first: send Authorization: Bearer <token> from POST /api/v1/session."),
             code="unauthorized",
         )
     return staff_for_token(get_db(), signer(), token, store_settings().store_id)

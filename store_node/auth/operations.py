@@ -14,7 +14,7 @@ import sqlite_utils
 
 from common.clock import isoformat_z, utcnow
 from common.errors import Forbidden, Unauthorized
-from common.i18n import language_code
+from common.i18n import _, language_code
 from common.security import check_sign_in
 from common.throttle import LoginThrottle
 from common.tokens import TokenClaims, TokenSigner
@@ -80,11 +80,15 @@ def check_credentials(
     if row is None or not password_ok or not row["active"]:
         if throttle:
             throttle.failed(username, address)
-        raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+        raise Unauthorized(_("Wrong username or password."), code="invalid_credentials")
     staff = _staff(row)
     if not may_work_here(staff, store_id):
         raise Forbidden(
-            f"{staff.username} works at store {staff.store_id}, not at this store.",
+            _(
+                "%(username)s works at store %(store_id)s, not at this store.",
+                username=staff.username,
+                store_id=staff.store_id,
+            ),
             code="wrong_store",
         )
     if throttle:
@@ -122,17 +126,18 @@ def staff_for_claims(db: sqlite_utils.Database, claims: TokenClaims, store_id: i
         (claims.jti, claims.username),
     ).fetchone()
     if row is None or not row["active"]:
-        raise Unauthorized("This account is no longer active.", code="invalid_token")
+        raise Unauthorized(_("This account is no longer active."), code="invalid_token")
     if row["revoked"]:
-        raise Unauthorized("You signed out: sign in again.", code="token_revoked")
+        raise Unauthorized(_("You signed out: sign in again."), code="token_revoked")
     staff = _staff(row)
     if staff.session_epoch != claims.epoch:
         raise Unauthorized(
-            "This sign-in has ended (the password changed or the account was disabled):"
-            " sign in again.", code="token_revoked",
+            _("This sign-in has ended (the password changed or the account was disabled): sign in again."),
+            code="token_revoked",
         )
     if not may_work_here(staff, store_id):
-        raise Forbidden(f"{staff.username} may not work at this store.", code="wrong_store")
+        raise Forbidden(_("%(username)s may not work at this store.", username=staff.username),
+                        code="wrong_store")
     return staff
 
 
@@ -154,8 +159,12 @@ def sign_out(db: sqlite_utils.Database, signer: TokenSigner, token: str) -> None
 def require_role(staff: Staff, role: str) -> None:
     if not staff.at_least(role):
         raise Forbidden(
-            f"This needs a {ROLE_LABELS[role]} or above; {staff.username} is a"
-            f" {ROLE_LABELS[staff.role]}.",
+            _(
+                "This needs a %(value)s or above; %(username)s is a %(value2)s.",
+                value=ROLE_LABELS[role],
+                username=staff.username,
+                value2=ROLE_LABELS[staff.role],
+            ),
             code="forbidden",
         )
 

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from common.errors import NotFound
+from common.i18n import _
 from common.schemas import ProductSchema as BaseProductSchema
 from common.schemas import error_responses
 
@@ -57,5 +58,5 @@ class ProductByCode(MethodView):
         """One product by SKU or barcode."""
         product = find(get_db(), code)
         if product is None:
-            raise NotFound(f"Unknown product {code!r}.", code="unknown_product")
+            raise NotFound(_("Unknown product %(code)s.", code=repr(code)), code="unknown_product")
         return product

@@ -88,7 +88,10 @@ def _allocate_lines(
             line = by_no.get(line_no)
             if line is None or (sku and line["sku"] != sku):
                 raise ValidationFailed(
-                    f"Sale {receipt} has no line {line_no}" + (f" for {sku}." if sku else "."),
+                    _("Sale %(receipt)s has no line %(line_no)s for %(sku)s.", receipt=receipt,
+                      line_no=line_no, sku=sku)
+                    if sku else _("Sale %(receipt)s has no line %(line_no)s.", receipt=receipt,
+                                  line_no=line_no),
                     code="not_on_sale",
                     errors={f"lines.{index}": ["no such line on the sale"]},
                 )

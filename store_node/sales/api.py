@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from common.clock import business_date, utcnow
 from common.errors import Forbidden
+from common.i18n import _
 from common.schemas import error_responses
 from common.web.i18n import language
 
@@ -34,7 +35,10 @@ def check_approver(credentials: dict[str, Any] | None) -> Staff | None:
     )
     if not approver.at_least("store_manager"):
         raise Forbidden(
-            f"{approver.username} is not a store manager and cannot approve a discount.",
+            _(
+                "%(username)s is not a store manager and cannot approve a discount.",
+                username=approver.username,
+            ),
             code="approval_refused",
         )
     return approver

@@ -144,7 +144,7 @@ def change_line(index: int, action: str) -> Any:
         elif action == "discount":
             carts.set_discount(cart, index, request.form.get("discount", ""))
         else:
-            raise NotFound("Unknown cart action.")
+            raise NotFound(_("Unknown cart action."))
     except ComptoirError as exc:
         return cart_response(cart, error=exc.message)
     carts.save(get_db(), cart)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -140,3 +141,88 @@ def test_catalogs_compile_when_the_mo_file_is_missing(tmp_path: Path) -> None:
     assert compile_catalogs(tmp_path) == [target / "messages.mo"]
     assert (target / "messages.mo").stat().st_size > 1000
     assert compile_catalogs(tmp_path) == []  # up to date: not written again
+
+
+def _error_types(trees: list[ast.Module]) -> set[str]:
+    """``ComptoirError`` and every class derived from it (in ``common.errors`` or in the code)."""
+    from common.errors import ComptoirError
+
+    found = {"ComptoirError"}
+    pending = [ComptoirError]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            found.add(sub.__name__)
+            pending.append(sub)
+    classes = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    grew = True
+    while grew:
+        grew = False
+        for cls in classes:
+            bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", None) for b in cls.bases}
+            if cls.name not in found and bases & found:
+                found.add(cls.name)
+                grew = True
+    return found
+
+
+def _built_text(node: ast.AST) -> str | None:
+    """Why ``node`` is text that skips the catalogs: an f-string, a literal, text built by
+    ``+``, ``%`` or ``.format``. A ``_()`` call (or a variable) is fine."""
+    if isinstance(node, ast.JoinedStr):
+        return "an f-string"
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip():
+        return "a literal not marked with _()"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return "text built by + or %"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return "text built by .format"
+    if isinstance(node, ast.IfExp):
+        return _built_text(node.body) or _built_text(node.orelse)
+    return None
+
+
+def untranslated_messages(sources: dict[str, str]) -> list[str]:
+    """Messages a person reads that do not go through the catalogs: the message of an error
+    (any ``ComptoirError``, raised or built) and ``flash()`` text."""
+    trees = {name: ast.parse(text) for name, text in sources.items()}
+    errors = _error_types(list(trees.values()))
+    found = []
+    for name, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+            if func not in errors and func != "flash":
+                continue
+            messages = node.args[:1] + [k.value for k in node.keywords if k.arg == "message"]
+            for message in messages:
+                why = _built_text(message)
+                if why:
+                    found.append(f"{name}:{node.lineno}: {func}() gets {why}: {ast.unparse(message)[:80]}")
+    return found
+
+
+def test_every_error_and_flash_message_goes_through_the_catalogs() -> None:
+    sources = {
+        str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+        for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))
+    }
+    assert untranslated_messages(sources) == []
+
+
+def test_the_message_check_finds_untranslated_text() -> None:
+    sample = '''
+class Refused(Conflict):
+    pass
+
+def view(sku, n):
+    raise NotFound(f"No product {sku}.")
+    raise Refused("Not now.")
+    flash("Saved " + sku)
+    raise ValidationFailed(message="{} left".format(n))
+    raise Conflict(_("Only %(n)s left.", n=n))
+    flash(_("Saved."))
+'''
+    found = untranslated_messages({"sample.py": sample})
+    assert [line.split(":")[1] for line in found] == ["6", "7", "8", "9"]
+    assert "an f-string" in found[0] and "Refused()" in found[1]

@@ -46,3 +46,34 @@ def test_a_managers_language_is_saved_with_the_user(client, make_user, make_stor
     assert db_session.query(User).filter_by(username="chef").one().language == "fr"
     french = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Tableau de bord" in french
+
+
+def test_head_office_refusals_speak_french_with_the_same_codes(client, demo_chain, token_for) -> None:
+    headers = token_for("manager", "manager")
+    french = client.get("/api/v1/products/NOPE-1", headers={**headers, "Accept-Language": "fr-CA"})
+    english = client.get("/api/v1/products/NOPE-1", headers={**headers, "Accept-Language": "en"})
+    assert french.status_code == english.status_code == 404
+    assert french.json["code"] == english.json["code"] == "unknown_sku"
+    assert french.json["message"] == "Aucun produit avec l'UGS NOPE-1."
+    assert english.json["message"] == "No product with SKU NOPE-1."
+    backwards = client.get("/api/v1/reports/sales?from=2026-12-02&to=2026-12-01",
+                           headers={**headers, "Accept-Language": "fr"})
+    assert backwards.status_code == 400
+    assert backwards.json["message"] == "La période se termine (2026-12-01) avant de commencer (2026-12-02)."
+    cashier = token_for("cashier1", "cashier")
+    other = client.get("/api/v1/stores/2/stock", headers={**cashier, "Accept-Language": "fr"})
+    assert other.status_code == 403
+    assert other.json["message"] == "Vous ne pouvez voir que le stock de votre propre magasin (magasin 1)."
+    role = client.get("/api/v1/users", headers={**cashier, "Accept-Language": "fr"})
+    assert role.status_code == 403 and role.json["message"] == "Votre rôle (caissier) ne permet pas de faire ceci."
+
+
+def test_a_console_refusal_is_flashed_in_french(client, demo_chain) -> None:
+    sign_in(client, "manager", "manager")
+    page = client.get("/stock", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    refused = client.post("/stock/adjustments", headers={"Accept-Language": "fr"}, follow_redirects=True,
+                          data={"sku": "GRO-009", "delta": "-100000", "reason": "x", "csrf_token": token,
+                                "back": "/stock"})
+    text = refused.get_data(as_text=True)
+    assert "Impossible de retirer 100000 de GRO-009" in text and 'class="flash error"' in text
