@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import uuid
 from datetime import UTC, datetime
 
@@ -186,7 +187,7 @@ def test_dashboard_page_shows_every_store_charts_and_alerts(client, chain):
     assert 'class="chart column-chart"' in page and 'class="chart bar-chart"' in page
     assert "Whole milk 2 L" in page and "Dish soap 740 mL" in page
     french = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    chart = french.split('class="chart column-chart"')[1].split("</svg>")[0]
+    chart = html.unescape(french.split('class="chart column-chart"')[1].split("</svg>")[0])
     assert "Chiffre d'affaires par jour et par magasin" in chart and "(jour" in chart
     assert "k\xa0$" in chart or "\xa0$" in chart  # axis labels as French writes money
     assert "$" not in chart.replace("\xa0$", "")
