@@ -179,7 +179,7 @@ def apply(
     payload: dict[str, Any],
     event_id: uuid.UUID | None = None,
 ) -> None:
-    """Apply one event through the ingest path (what a push does; a pushed event has its ``event_id``)."""
+    """Apply one event through store sync's path (what a push does; a pushed event has its ``event_id``)."""
     apply_event(session, store_id, event_type, payload, event_id=event_id, occurred_at=payload["occurred_at"])
 
 

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, has_request_context, jsonify
+from flask import Flask, has_request_context, jsonify
 from flask_smorest import Api
 
 from common.clock import parse_instant, utcnow
@@ -20,43 +20,11 @@ from common.web.app import create_service_app
 from . import monitoring
 from .auth.cache import AuthCache
 from .auth.guard import api_user, page_language, page_user
-from .auth.views import blp as session_blp
-from .catalog.console import bp as catalog_console_bp
-from .catalog.views import blp as products_blp
-from .console.views import bp as console_bp
 from .db import make_engine, make_session_factory
-from .replenishment.console import bp as replenishment_console_bp
-from .replenishment.views import blp as replenishment_blp
-from .reports.console import bp as reports_console_bp
-from .reports.views import blp as reports_blp
-from .shifts.console import bp as shifts_console_bp
-from .shifts.views import blp as shifts_blp
-from .shop import runtime as shop_runtime
-from .shop.api import blp as shop_api_blp
-from .shop.api import staff_blp as shop_staff_blp
-from .shop.console import bp as shop_console_bp
-from .shop.pages import bp as shop_pages_bp
-from .stock.console import bp as stock_console_bp
-from .stock.views import blp as stock_blp
-from .stores.console import bp as stores_console_bp
-from .stores.views import blp as stores_blp
-from .storesync.console import bp as sync_console_bp
-from .storesync.views import blp as sync_blp
-from .users.views import blp as users_blp
 from .web import close_db
 
 log = logging.getLogger(__name__)
 
-# The JSON API (flask-smorest, in the OpenAPI document), then the pages (plain Flask): each
-# feature package gives its ``views.blp`` and its ``console.bp``; the console's shell comes last.
-API_BLUEPRINTS: tuple[Any, ...] = (
-    session_blp, products_blp, stores_blp, users_blp, sync_blp, stock_blp, replenishment_blp,
-    reports_blp, shop_api_blp, shop_staff_blp, shifts_blp,
-)
-PAGE_BLUEPRINTS: tuple[Blueprint, ...] = (
-    shop_pages_bp, shop_console_bp, reports_console_bp, stock_console_bp, replenishment_console_bp,
-    catalog_console_bp, stores_console_bp, shifts_console_bp, sync_console_bp, console_bp,
-)
 
 API_DEFAULTS: dict[str, Any] = {
     "API_TITLE": "Comptoir head office",
@@ -162,10 +130,38 @@ def time_ago(instant: str | None) -> str:
 
 
 def _register_blueprints(app: Flask, api: Api) -> None:
-    for blp in API_BLUEPRINTS:
+    from .auth.views import blp as session_blp
+    from .catalog import console as catalog_console
+    from .catalog.views import blp as products_blp
+    from .console import views as console_shell
+    from .replenishment import console as replenishment_console
+    from .replenishment.views import blp as replenishment_blp
+    from .reports import console as reports_console
+    from .reports.views import blp as reports_blp
+    from .shifts import console as shifts_console
+    from .shifts.views import blp as shifts_blp
+    from .shop import console as shop_console
+    from .shop import pages as shop_pages
+    from .shop import runtime as shop_runtime
+    from .shop.api import blp as shop_api_blp
+    from .shop.api import staff_blp as shop_staff_blp
+    from .stock import console as stock_console
+    from .stock.views import blp as stock_blp
+    from .stores import console as stores_console
+    from .stores.views import blp as stores_blp
+    from .storesync import console as sync_console
+    from .storesync.views import blp as sync_blp
+    from .users.views import blp as users_blp
+
+    # The JSON API (flask-smorest: in the OpenAPI document), then the pages (plain Flask),
+    # each feature's ``console.bp``, the console's shell last.
+    for blp in (session_blp, products_blp, stores_blp, users_blp, sync_blp, stock_blp,
+                replenishment_blp, reports_blp, shop_api_blp, shop_staff_blp, shifts_blp):
         api.register_blueprint(blp)
     shop_runtime.init_app(app)
-    for bp in PAGE_BLUEPRINTS:
+    for bp in (shop_pages.bp, shop_console.bp, reports_console.bp, stock_console.bp,
+               replenishment_console.bp, catalog_console.bp, stores_console.bp, shifts_console.bp,
+               sync_console.bp, console_shell.bp):
         app.register_blueprint(bp)
     _register_service_routes(app)
 

@@ -77,7 +77,7 @@ def db_upgrade(ctx: click.Context) -> None:
 @click.option("--products", type=click.IntRange(1, 100_000), default=None,
               help="Catalog size (default: the 46 demo products).")
 @click.option("--days", type=click.IntRange(0, 3660), default=0, show_default=True,
-              help="Days of sales history for every store (through the sync ingest path).")
+              help="Days of sales history for every store (through the store-sync path).")
 @click.pass_context
 def seed(ctx: click.Context, demo: bool, products: int | None, days: int) -> None:
     """Load demo data. Running it twice creates nothing twice."""

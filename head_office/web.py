@@ -74,3 +74,15 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 def client_address() -> str:
     return request.remote_addr or "unknown"
+
+
+def csv_download(body: str, name: str) -> Response:
+    """A CSV file the browser saves as ``name`` (UTF-8)."""
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )

@@ -117,6 +117,18 @@ def _render_product_form(
     ), status
 
 
+def _refused(product: Product | None, shown: dict[str, Any], exc: ComptoirError | ValidationError):
+    """The form again, as it was filled, with the refusal and the fields at fault."""
+    field_errors = exc.normalized_messages() if isinstance(exc, ValidationError) else exc.errors
+    return _render_product_form(
+        product,
+        shown,
+        field_errors if isinstance(field_errors, dict) else {},
+        describe(exc),
+        422 if isinstance(exc, ValidationError) else exc.status,
+    )
+
+
 @bp.route("/products/new", methods=["GET", "POST"])
 @page_login_required(*MANAGERS)
 def product_new():
@@ -131,14 +143,7 @@ def product_new():
         session.commit()
     except (ComptoirError, ValidationError) as exc:
         session.rollback()
-        field_errors = exc.normalized_messages() if isinstance(exc, ValidationError) else exc.errors
-        return _render_product_form(
-            None,
-            shown,
-            field_errors if isinstance(field_errors, dict) else {},
-            describe(exc),
-            422 if isinstance(exc, ValidationError) else exc.status,
-        )
+        return _refused(None, shown, exc)
     return redirect(url_for("catalog_console.products", q=product.sku, saved=product.sku), code=303)
 
 
@@ -161,13 +166,5 @@ def product_edit(sku: str):
         session.commit()
     except (ComptoirError, ValidationError) as exc:
         session.rollback()
-        field_errors = exc.normalized_messages() if isinstance(exc, ValidationError) else exc.errors
-        product = product_by_sku(session, sku)
-        return _render_product_form(
-            product,
-            shown,
-            field_errors if isinstance(field_errors, dict) else {},
-            describe(exc),
-            422 if isinstance(exc, ValidationError) else exc.status,
-        )
+        return _refused(product_by_sku(session, sku), shown, exc)
     return redirect(url_for("catalog_console.products", q=sku, saved=sku), code=303)

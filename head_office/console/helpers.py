@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from flask import flash, redirect, request
 from marshmallow import ValidationError
 
+from common.clock import business_date, utcnow
 from common.errors import ComptoirError, summary
 from common.i18n import _
 from common.web.i18n import translate
 
 from ..auth.guard import page_user
+from ..models import Store
 from ..web import db
 
 
@@ -79,3 +82,14 @@ def int_field(name: str, label: str, required: bool = True) -> int | None:
             status=422,
             errors={name: ["A whole number."]},
         ) from exc
+
+
+def period_args(stores: Sequence[Store]) -> tuple[str, str, str]:
+    """The ``from``, ``to`` and ``store`` a report page was asked for, as typed; by default the
+    last 7 business days (in the first store's time zone) of every store."""
+    today = business_date(utcnow(), stores[0].timezone if stores else "America/Montreal")
+    return (
+        request.args.get("from") or (today - timedelta(days=6)).isoformat(),
+        request.args.get("to") or today.isoformat(),
+        request.args.get("store", ""),
+    )

@@ -3,18 +3,16 @@ consolidated sales report with its CSV."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import get_locale, gettext
 
-from common.clock import business_date, utcnow
 from common.errors import ComptoirError
 
 from ..auth.guard import MANAGERS, page_login_required
+from ..console.helpers import period_args
 from ..replenishment.queries import pending_replenishments
 from ..stores.operations import list_stores
-from ..web import report_db
+from ..web import csv_download, report_db
 from . import queries
 from .charts import bar_chart, column_chart
 from .dashboard import dashboard as build_dashboard
@@ -70,10 +68,7 @@ def dashboard_page():
 def reports():
     session = report_db()
     stores = list_stores(session)
-    today = business_date(utcnow(), stores[0].timezone if stores else "America/Montreal")
-    start_text = request.args.get("from") or (today - timedelta(days=6)).isoformat()
-    end_text = request.args.get("to") or today.isoformat()
-    store_text = request.args.get("store", "")
+    start_text, end_text, store_text = period_args(stores)
     report, error, chart, per_day = None, None, None, []
     try:
         start, end = queries.parse_range(start_text, end_text)
@@ -111,10 +106,4 @@ def reports_csv():
     name = (("sales_by_day_" if by_day else "sales_") + f"{start}_{end}"
             + (f"_{store.code}" if store else "") + ".csv")
     body = (queries.sales_days_csv if by_day else queries.sales_csv)(session, start, end, store)
-    return Response(
-        body.encode("utf-8"),
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Content-Type": "text/csv; charset=utf-8",
-        },
-    )
+    return csv_download(body, name)

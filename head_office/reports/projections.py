@@ -1,7 +1,7 @@
 """Keep the report projections in step with the sales and returns ledger.
 
 ``record_sales_summary`` (a run of sales, summed per day and per product) and
-``record_return`` are called by the ingest code in the transaction that applies
+``record_return`` are called by store sync (``head_office.storesync``) in the transaction that applies
 store events. Each folds them into ``daily_store_sales`` and
 ``daily_product_sales`` with ``INSERT ... ON CONFLICT DO UPDATE`` (safe under
 concurrency: the row lock of the upsert serialises writers of one row).
@@ -66,7 +66,7 @@ def record_sales_summary(
 ) -> None:
     """Fold a run of sales already summed per store-day (``days``: store_id, business_date, count,
     sales_cents, tax_cents, units) and per store-day-product (``products``: store_id, business_date,
-    sku, name, qty, cents; sorted) into the projections: what the bulk ingest path calls."""
+    sku, name, qty, cents; sorted) into the projections: what store sync's sale runs call."""
     if days:
         session.execute(_SALES_DAYS, days)
     if products:

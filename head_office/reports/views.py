@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
 from flask_smorest import Blueprint
 
 from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, roles_required
-from ..web import replica_lag_s, report_db
+from ..web import csv_download, replica_lag_s, report_db
 from . import queries
 from .dashboard import dashboard as build_dashboard
 from .schemas import DashboardSchema, SalesReportArgs, SalesReportSchema
@@ -47,14 +47,7 @@ def sales_report_csv():
     session, start, end, store = _arguments()
     body = queries.sales_csv(session, start, end, store)
     name = f"sales_{start}_{end}" + (f"_{store.code}" if store else "") + ".csv"
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Content-Type": "text/csv; charset=utf-8",
-        },
-    )
+    return csv_download(body, name)
 
 
 @blp.route("/reports/sales-by-day.csv")
@@ -70,14 +63,7 @@ def sales_by_day_csv():
     session, start, end, store = _arguments()
     body = queries.sales_days_csv(session, start, end, store)
     name = f"sales_by_day_{start}_{end}" + (f"_{store.code}" if store else "") + ".csv"
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Content-Type": "text/csv; charset=utf-8",
-        },
-    )
+    return csv_download(body, name)
 
 
 @blp.route("/dashboard")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from flask import Blueprint, render_template
 
-from flask import Blueprint, render_template, request
-
-from common.clock import business_date, utcnow
 from common.errors import ComptoirError
 
 from ..auth.guard import MANAGERS, page_login_required
+from ..console.helpers import period_args
 from ..reports import queries
 from ..stores.operations import list_stores
 from ..web import report_db
@@ -24,10 +22,7 @@ def shifts():
     """Every store's cashier shifts by business day, with counted cash and over or short."""
     session = report_db()
     stores = list_stores(session)
-    today = business_date(utcnow(), stores[0].timezone if stores else "America/Montreal")
-    start_text = request.args.get("from") or (today - timedelta(days=6)).isoformat()
-    end_text = request.args.get("to") or today.isoformat()
-    store_text = request.args.get("store", "")
+    start_text, end_text, store_text = period_args(stores)
     items, error = [], None
     try:
         start, end = queries.parse_range(start_text, end_text)
