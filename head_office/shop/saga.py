@@ -26,7 +26,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -98,6 +98,16 @@ class SagaRunner:
         self.settings = settings or SagaSettings()
         self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
         self._local = threading.local()
+        # Each step's name (as the saga's rows record it) and the method that runs it.
+        self.steps: dict[str, Callable[[int], None]] = {
+            "verify_stock": self.verify_stock,
+            "reserve_stock": self.reserve_stock,
+            "take_payment": self.take_payment,
+            "confirm_order": self.confirm_order,
+            "refund_payment": self.refund_payment,
+            "release_stock": self.release_stock,
+            "cancel_order": self.cancel_order,
+        }
 
     def _session(self) -> Session:
         """A session on the connection that holds the saga's lock (one connection per run)."""
@@ -300,7 +310,7 @@ class SagaRunner:
                     return None
                 if name is None:
                     break
-                ended = self._run_step(saga_id, name, getattr(self, name))
+                ended = self._run_step(saga_id, name, self.steps[name])
                 if ended != "":
                     return ended
             with self._session() as session:
