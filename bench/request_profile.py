@@ -69,7 +69,7 @@ def main() -> None:
     args = parser.parse_args()
 
     url = prepare(os.environ.get("COMPTOIR_BENCH_DATABASE_URL", DEFAULT_URL))
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOGIN_DELAY_STEP_S": 0})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     client = app.test_client()
     token = client.post("/api/v1/session", json={"username": "manager", "password": "manager"}).json["token"]
     headers = {"Authorization": f"Bearer {token}"}

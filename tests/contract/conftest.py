@@ -46,7 +46,7 @@ def chain(ho_database) -> dict[str, Any]:  # noqa: F811
 @pytest.fixture(scope="module")
 def head_office_app(chain, pg_url) -> Iterator[Any]:
     app = create_head_office(
-        {"DATABASE_URL": pg_url, "SECRET_KEY": "contract-head-office", "LOGIN_DELAY_STEP_S": 0,
+        {"DATABASE_URL": pg_url, "SECRET_KEY": "contract-head-office",
          "PUBLIC_API_DOCS": True}
     )
     yield app
@@ -77,7 +77,7 @@ def store_folder(tmp_path_factory: pytest.TempPathFactory, chain) -> Path:
 
 @pytest.fixture(scope="module")
 def store_app(store_folder: Path) -> Iterator[Any]:
-    app = create_store({"DATA_DIR": str(store_folder), "LOGIN_DELAY_STEP_S": 0, "SECRET_KEY": "contract-store",
+    app = create_store({"DATA_DIR": str(store_folder), "SECRET_KEY": "contract-store",
                         "PUBLIC_API_DOCS": True})
     yield app
     close_app(app)

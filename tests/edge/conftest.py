@@ -56,7 +56,7 @@ def page_sign_in(client: Any, username: str, password: str) -> None:
 @pytest.fixture
 def head_office(demo_chain, pg_url, fast_demo_hashes, app_extra) -> Iterator[Service]:  # noqa: F811
     app = create_head_office({"DATABASE_URL": pg_url, "SECRET_KEY": TEST_SECRET, "TESTING": True,
-                              "LOGIN_DELAY_STEP_S": 0, **app_extra})
+                              **app_extra})
     page_client = app.test_client()
     page_sign_in(page_client, "manager", "manager")
     yield Service("head_office", app, _api_token(app.test_client(), "manager", "manager"), page_client)

@@ -62,7 +62,7 @@ def test_reports_dashboard_and_csv_read_from_the_replica_and_catch_up(chain):
     assert replica.sql("SELECT pg_is_in_recovery()") == "t"
 
     app = create_app({"DATABASE_URL": primary_url, "DATABASE_REPLICA_URL": replica.url("comptoir"),
-                      "SECRET_KEY": "replica", "TESTING": True, "LOGIN_DELAY_STEP_S": 0})
+                      "SECRET_KEY": "replica", "TESTING": True})
     client = app.test_client()
     try:
         signed = client.post("/api/v1/session", json={"username": "manager", "password": "manager"})
