@@ -8,6 +8,7 @@ own. Plain constants and pure functions; no Flask, no database.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 # Quantities and lines.
 QTY_MIN = 1
@@ -52,6 +53,7 @@ BUSINESS_YEAR_MAX = 2100
 # Characters never allowed in text: controls (Cc) and the other invisible
 # categories that make text unprintable (unassigned, surrogates).
 _FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Cn"}
+_MULTILINE_TABLE = {ord(c): None for c in "\n\r\t"}
 
 
 def text_problem(value: str, *, max_length: int = TEXT_MAX, min_length: int = 1,
@@ -77,6 +79,45 @@ def text_problem(value: str, *, max_length: int = TEXT_MAX, min_length: int = 1,
 def has_control_characters(value: str) -> bool:
     """True when ``value`` holds a NUL or another control character (query strings, paths)."""
     return any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in value)
+
+
+MULTILINE_OK = "\n\r\t"  # what a note may hold besides printable text
+REPLACEMENT = "\ufffd"  # stands where head office keeps text it could not store as sent
+
+
+def unprintable_strings(value: Any, path: str = "") -> list[str]:
+    """Where a JSON document (a request body, an event's payload) holds a string, or a key, with
+    NUL, control characters or lone surrogates; strings may hold line breaks and tabs (notes)."""
+    found: list[str] = []
+    if isinstance(value, str):
+        if has_control_characters(value.translate(_MULTILINE_TABLE)):
+            found.append(path or "body")
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if has_control_characters(str(key)):
+                found.append(path or "body")
+            else:
+                found.extend(unprintable_strings(sub, where))
+    elif isinstance(value, list):
+        for index, sub in enumerate(value):
+            found.extend(unprintable_strings(sub, f"{path}.{index}" if path else str(index)))
+    return found
+
+
+def storable(value: Any) -> Any:
+    """``value`` (a JSON document) with NUL characters and lone surrogates, which PostgreSQL's
+    ``jsonb`` cannot hold, replaced by U+FFFD; everything else as it was."""
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
+            return "".join(REPLACEMENT if char == "\x00" or "\ud800" <= char <= "\udfff" else char
+                           for char in value)
+        return value
+    if isinstance(value, dict):
+        return {storable(key): storable(sub) for key, sub in value.items()}
+    if isinstance(value, list):
+        return [storable(sub) for sub in value]
+    return value
 
 
 def parse_ascii_int(value: str, *, minimum: int = 0, maximum: int = INT64_MAX) -> int | None:

@@ -43,6 +43,7 @@ from common.limits import (
     STOCK_LEVEL_MAX,
     TEXT_MAX,
     UNIT_PRICE_MAX_CENTS,
+    unprintable_strings,
 )
 from common.pricing import return_problem, sale_problem
 
@@ -72,6 +73,8 @@ UNKNOWN_CURSOR = "unknown_cursor"
 # Store side: head office holds more of this store's events than the store ever wrote (its file
 # was restored from a backup, or it is a new PC): see ``comptoir sync realign``.
 STORE_BEHIND = "store_behind"
+# Why a pushed event was parked (``sync_rejections.code``) for its content.
+INVALID_TEXT = "invalid_text"
 
 MAX_INT = INT32_MAX  # an INTEGER column: store ids
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -392,6 +395,10 @@ def load_push(body: Any) -> dict[str, Any]:
     except fastjsonschema.JsonSchemaValueException as exc:
         name = exc.name or "data"
         raise WireError({_place(name): [exc.message.replace(name, "the value")]}) from None
+    # Text outside the events' payloads is the envelope's: unprintable there, the push is malformed.
+    unprintable = unprintable_strings({key: value for key, value in body.items() if key != "events"})
+    if unprintable:
+        raise WireError({place: ["only printable characters"] for place in unprintable})
     events = body["events"]
     errors: dict[str, list[str]] = {}
     seen: set[str] = set()
@@ -423,7 +430,12 @@ def load_push(body: Any) -> dict[str, Any]:
 
 def payload_problem(event_type: str, payload: dict[str, Any]) -> tuple[str, str] | None:
     """``(code, reason)`` when head office cannot take an event for its content, else None:
-    its schema (within the limits), its dates, then a sale's or return's own arithmetic."""
+    its text (printable, as the till takes it), its schema (within the limits), its dates, then a
+    sale's or return's own arithmetic."""
+    unprintable = unprintable_strings(payload, "payload")
+    if unprintable:
+        return INVALID_TEXT, (f"{', '.join(unprintable[:5])}: only printable characters "
+                              "(no NUL, control characters or lone surrogates)")
     try:
         _check_payload[event_type](payload)
     except fastjsonschema.JsonSchemaValueException as exc:

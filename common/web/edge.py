@@ -33,7 +33,6 @@ LARGE_BODY_PATHS = frozenset({"/sync/v1/push"})
 # for one event's text: a store's queue must not stop on what its till accepted).
 UNCHECKED_TEXT_PATHS = frozenset({"/sync/v1/push"})
 TEXT_PROBLEM = "Only printable characters (no NUL or control characters)."
-MULTILINE_OK = "\n\r\t"
 
 
 class PayloadTooLarge(ComptoirError):
@@ -86,27 +85,11 @@ def json_depth_exceeds(data: bytes, max_depth: int = limits.JSON_MAX_DEPTH) -> b
 
 def _bad_char(value: str, multiline: bool) -> bool:
     if multiline:
-        value = value.translate({ord(c): None for c in MULTILINE_OK})
+        value = value.translate({ord(c): None for c in limits.MULTILINE_OK})
     return limits.has_control_characters(value)
 
 
-def bad_json_strings(value: Any, path: str = "") -> list[str]:
-    """Where a JSON document holds a string (or a key) with NUL or control characters."""
-    found: list[str] = []
-    if isinstance(value, str):
-        if _bad_char(value, multiline=True):
-            found.append(path or "body")
-    elif isinstance(value, dict):
-        for key, sub in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if _bad_char(str(key), multiline=False):
-                found.append(path or "body")
-            else:
-                found.extend(bad_json_strings(sub, where))
-    elif isinstance(value, list):
-        for index, sub in enumerate(value):
-            found.extend(bad_json_strings(sub, f"{path}.{index}" if path else str(index)))
-    return found
+bad_json_strings = limits.unprintable_strings
 
 
 def _refuse_text(fields: list[str]) -> None:

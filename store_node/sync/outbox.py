@@ -21,10 +21,15 @@ import sqlite_utils
 
 from common import logs
 from common.clock import isoformat_z, parse_instant, utcnow
+from common.errors import ValidationFailed
+from common.i18n import _
 from common.ids import new_id
+from common.limits import unprintable_strings
 from sync.protocol import EVENT_TYPES
 
 from ..db import immediate
+
+TEXT_PROBLEM = "Only printable characters (no NUL or control characters)."
 
 
 def next_value(conn: sqlite3.Connection, name: str) -> int:
@@ -44,6 +49,14 @@ def append(conn: sqlite3.Connection, event_type: str, payload: dict[str, Any], o
     event can be followed through the push to head office in the logs."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
+    unprintable = unprintable_strings(payload)
+    if unprintable:
+        # The edge refuses such text in every page, API call and command; this is the last
+        # guard: an event head office would park for its text never enters the queue.
+        raise ValidationFailed(
+            _("Invalid input: %(fields)s", fields=", ".join(unprintable[:5])),
+            errors={place: [TEXT_PROBLEM] for place in unprintable[:20]},
+        )
     origin = logs.request_id()
     if origin and "request_id" not in payload:
         payload = {**payload, "request_id": origin}
