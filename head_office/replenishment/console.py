@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 
 from common.i18n import _
-from common.limits import INT32_MAX, parse_ascii_int
 
 from ..auth.guard import MANAGERS, page_login_required
 from ..console.helpers import actor, form_action, int_field, required_int
 from ..models import STATUSES, Product
+from ..reports.queries import parse_store
 from ..stores.operations import list_stores
 from ..web import db
 from . import operations as rep_ops
@@ -24,8 +24,9 @@ def replenishments():
     status = request.args.get("status", "requested")
     if status not in (*STATUSES, "all"):
         status = "requested"
-    store_text = request.args.get("store", "")
-    store_id = parse_ascii_int(store_text, minimum=1, maximum=INT32_MAX)
+    # A store that does not exist is a 404 page, not an empty list that looks like "nothing asked".
+    store = parse_store(db(), request.args.get("store", ""))
+    store_id = store.id if store is not None else None
     items = list_replenishments(db(), None if status == "all" else status, store_id)
     products = [p.sku for p in db().query(Product).filter(Product.active.is_(True)).order_by(Product.sku)]
     return render_template(

@@ -6,7 +6,7 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from common.errors import BadRequest, ValidationFailed
+from common.errors import BadRequest, NotFound, ValidationFailed
 from common.i18n import _
 from common.limits import INT32_MAX
 from common.schemas import error_responses
@@ -48,13 +48,13 @@ def _optional_json(schema_cls: type) -> dict:
 @roles_required(*MANAGERS)
 @blp.arguments(ReplenishmentQueryArgs, location="query")
 @blp.response(200, ReplenishmentListSchema)
-@error_responses(blp, 400, 401, 403)
+@error_responses(blp, 400, 401, 403, 404)
 def list_replenishments(args):
     """Replenishments, newest first, with the store's on hand, units sold over 7 days and history."""
     session = db()
     store_id = args.get("store")
     if store_id is not None and session.get(Store, store_id) is None:
-        raise BadRequest(
+        raise NotFound(
             _("No store %(store_id)s.", store_id=store_id), code="unknown_store",
             errors={"store": [f"No store {store_id}."]},
         )

@@ -69,7 +69,7 @@ def reports():
     session = report_db()
     stores = list_stores(session)
     start_text, end_text, store_text = period_args(stores)
-    report, error, chart, per_day = None, None, None, []
+    report, error, chart, per_day, status = None, None, None, [], 200
     try:
         start, end = queries.parse_range(start_text, end_text)
         store = queries.parse_store(session, store_text)
@@ -81,8 +81,7 @@ def reports():
             f"Revenue per business day, {start} to {end}",
         )
     except ComptoirError as exc:
-        error = exc.message
-    status = 400 if error else 200
+        error, status = exc.message, exc.status
     return render_template(
         "console/reports.html",
         report=report,

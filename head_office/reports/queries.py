@@ -24,7 +24,7 @@ from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
 from common.csvsafe import SafeWriter
-from common.errors import BadRequest
+from common.errors import BadRequest, NotFound
 from common.i18n import _
 from common.limits import INT32_MAX, parse_ascii_int
 from common.money import decimal_amount, round_half_up
@@ -95,8 +95,8 @@ def parse_store(session: Session, text: str | None) -> Store | None:
     else:
         store = session.scalar(select(Store).where(func.upper(Store.code) == value.upper()))
     if store is None:
-        raise BadRequest(_("No store %(value)s.", value=value), code="unknown_store",
-                         errors={"store": [f"No store {value}."]})
+        raise NotFound(_("No store %(value)s.", value=value), code="unknown_store",
+                       errors={"store": [f"No store {value}."]})
     return store
 
 

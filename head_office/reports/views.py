@@ -27,7 +27,7 @@ def _arguments():
 @roles_required(*MANAGERS)
 @blp.doc(parameters=[{"in": "query", "schema": SalesReportArgs}])
 @blp.response(200, SalesReportSchema)
-@error_responses(blp, 400, 401, 403)
+@error_responses(blp, 400, 401, 403, 404)
 def sales_report():
     """Per store (every store, zeros included, unless ``store`` is given) and per day, over
     business dates ``from``..``to`` (both included, at most 366 days)."""
@@ -41,7 +41,7 @@ def sales_report():
 @blp.response(
     200, {"type": "string"}, content_type="text/csv", description="CSV, one row per store and product"
 )
-@error_responses(blp, 400, 401, 403)
+@error_responses(blp, 400, 401, 403, 404)
 def sales_report_csv():
     """The same range as a CSV file: one row per store and product."""
     session, start, end, store = _arguments()
@@ -57,7 +57,7 @@ def sales_report_csv():
     200, {"type": "string"}, content_type="text/csv",
     description="CSV, one row per business day and store, with the taxes collected, refunded and net",
 )
-@error_responses(blp, 400, 401, 403)
+@error_responses(blp, 400, 401, 403, 404)
 def sales_by_day_csv():
     """The same range as a CSV file: one row per business day and store, with tax columns."""
     session, start, end, store = _arguments()

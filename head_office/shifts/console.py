@@ -23,13 +23,13 @@ def shifts():
     session = report_db()
     stores = list_stores(session)
     start_text, end_text, store_text = period_args(stores)
-    items, error = [], None
+    items, error, status = [], None, 200
     try:
         start, end = queries.parse_range(start_text, end_text)
         store = queries.parse_store(session, store_text)
         items = list_shifts(session, store.id if store else None, start, end)
     except ComptoirError as exc:
-        error = exc.message
+        error, status = exc.message, exc.status
     days: dict[tuple[str, int], dict] = {}
     for shift in items:
         key = (shift["business_date"] or "", shift["store_id"])
@@ -41,4 +41,4 @@ def shifts():
     return render_template(
         "console/shifts.html", groups=list(days.values()), error=error, stores=stores,
         start=start_text, end=end_text, store=store_text,
-    ), 400 if error else 200
+    ), status

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from common.schemas import error_responses
+from common.errors import NotFound
+from common.i18n import _
+from common.schemas import Id, error_responses
 
 from ..auth.guard import roles_required
+from ..models import Store
 from ..web import db
 from .queries import list_shifts
 
@@ -17,7 +20,7 @@ blp = Blueprint("shifts", __name__, url_prefix="/api/v1/shifts", description="Ca
 
 
 class ShiftArgs(Schema):
-    store = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    store = Id(load_default=None)
     start = fields.Date(data_key="from", load_default=None, metadata={"description": "business date"})
     end = fields.Date(data_key="to", load_default=None, metadata={"description": "business date"})
 
@@ -46,7 +49,12 @@ class ShiftListSchema(Schema):
 @roles_required("manager", "admin")
 @blp.arguments(ShiftArgs, location="query")
 @blp.response(200, ShiftListSchema)
-@error_responses(blp, 401, 403, 422)
+@error_responses(blp, 401, 403, 404, 422)
 def shifts(args: dict[str, Any]) -> dict[str, Any]:
     """Shifts of every store (or one), by business date, with counted cash and over or short."""
-    return {"items": list_shifts(db(), args.get("store"), args.get("start"), args.get("end"))}
+    session = db()
+    store_id = args.get("store")
+    if store_id is not None and session.get(Store, store_id) is None:
+        raise NotFound(_("No store %(store_id)s.", store_id=store_id), code="unknown_store",
+                       errors={"store": [f"No store {store_id}."]})
+    return {"items": list_shifts(session, store_id, args.get("start"), args.get("end"))}

@@ -8,9 +8,10 @@ from flask_smorest import Blueprint
 
 from common.errors import NotFound
 from common.i18n import _
+from common.schemas import error_responses
 
 from ..auth.guard import MANAGERS, api_user, roles_required
-from ..models import Saga
+from ..models import Order, Saga
 from ..web import db
 from . import cart as carts
 from . import orders
@@ -48,6 +49,7 @@ ID_MAX = 2**63 - 1
 @blp.route("/customers", methods=["POST"])
 @blp.arguments(CustomerArgs)
 @blp.response(201, CustomerSchema)
+@error_responses(blp, 409)
 @blp.doc(security=[])  # open to everyone
 def create_customer(args):
     """Sign up; then sign in with ``POST /api/v1/session`` (``username`` = the e-mail)."""
@@ -234,6 +236,11 @@ def saga(saga_id: int):
 @roles_required(*MANAGERS)
 @staff_blp.arguments(PaymentQueryArgs, location="query")
 @staff_blp.response(200, PaymentListSchema)
+@error_responses(staff_blp, 401, 403, 404, 422)
 def payments(args):
     """The payment provider's ledger: captures and refunds (of one order with ``order_id``)."""
-    return {"items": current_app.extensions["comptoir_payments"].ledger(args.get("order_id"))}
+    order_id = args.get("order_id")
+    if order_id is not None and db().get(Order, order_id) is None:
+        raise NotFound(_("No order %(order_id)s.", order_id=order_id), code="unknown_order",
+                       errors={"order_id": [f"No order {order_id}."]})
+    return {"items": current_app.extensions["comptoir_payments"].ledger(order_id)}

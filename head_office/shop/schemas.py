@@ -6,7 +6,8 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from common.limits import PAGE_MAX, PAGE_SIZE_MAX, QTY_MAX, TEXT_MAX
+from common.limits import INT64_MAX, PAGE_MAX, PAGE_SIZE_MAX, QTY_MAX, TEXT_MAX
+from common.schemas import Id
 
 from ..models import ORDER_STATUSES, SAGA_STATES
 from .payments import luhn_ok
@@ -176,7 +177,7 @@ class SagaListSchema(Schema):
 
 
 class PaymentQueryArgs(Schema):
-    order_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    order_id = Id(maximum=INT64_MAX)
 
 
 class PaymentSchema(Schema):

@@ -317,7 +317,7 @@ def test_list_filters_by_status_and_store_with_store_stock_and_recent_sales(clie
     assert row["sold_7d"] == 4  # the sale 10 days ago is outside the window
     assert [h["to_status"] for h in row["history"]] == ["requested", "approved"]
     assert client.get("/api/v1/replenishments?status=lost", headers=manager).status_code == 422
-    assert client.get("/api/v1/replenishments?store=77", headers=manager).status_code == 400
+    assert client.get("/api/v1/replenishments?store=77", headers=manager).status_code == 404
 
 
 def test_store_staff_cannot_approve_or_list(client, demo_chain, token_for):
