@@ -26,7 +26,7 @@ from common import limits, logs, metrics
 from common.proxies import trust_proxies
 from common.schemas import ErrorSchema, numeric_limits_as_numbers
 
-from . import access, csrf, edge, errors, headers, i18n, requestid
+from . import access, apidoc, csrf, edge, errors, headers, i18n, requestid
 
 COMMON_DIR = Path(__file__).resolve().parent.parent
 VENDOR_DIR = COMMON_DIR / "static" / "vendor"
@@ -97,7 +97,10 @@ def create_service_app(
 
     api = Api()
     api.ERROR_SCHEMA = ErrorSchema  # flask-smorest's own swaps the types of code and status
+    # No catch-all "default" response: each operation lists every status it answers (apidoc).
+    api.DEFAULT_ERROR_RESPONSE_NAME = None  # type: ignore[assignment]
     api.init_app(app)
+    apidoc.init_api(api)
     api.ma_plugin.converter.add_attribute_function(numeric_limits_as_numbers)
     errors.init_app(app, page_template)  # after Api: replaces flask-smorest's HTTP error handler
     requestid.init_app(app)

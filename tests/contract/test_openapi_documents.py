@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -121,8 +122,42 @@ def test_the_error_schema_is_code_status_message_errors(documents, service):
     types = {name: spec["type"] for name, spec in error["properties"].items()}
     assert types == {"code": "string", "status": "integer", "message": "string", "errors": "object"}
     assert sorted(error["required"]) == ["code", "errors", "message", "status"]
-    default = documents[service]["components"]["responses"]["DEFAULT_ERROR"]
-    assert default["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+@pytest.mark.parametrize("service", ["head_office", "store"])
+def test_every_error_status_is_listed_with_the_error_body_and_none_is_left_to_a_default(documents, service):
+    """No catch-all ``default`` response (it would make any status conform): each operation lists
+    the statuses the edge may answer on it, each with the Error body."""
+    doc = documents[service]
+    wrong = []
+    for path, method, operation in operations(doc):
+        responses = operation["responses"]
+        label = f"{method.upper()} {path}"
+        if "default" in responses:
+            wrong.append(f"{label}: a default response")
+        expected = {"422"}
+        if operation.get("security", doc["security"]):
+            expected |= {"401", "403"}
+        if "{" in path:
+            expected.add("404")
+        if method in {"post", "put", "patch", "delete"}:
+            expected |= {"400", "413", "415"}
+        wrong += [f"{label}: {status} not documented" for status in sorted(expected - set(responses))]
+        for status, response in responses.items():
+            if status.startswith(("4", "5")):
+                # The Error body, or one that extends it (a refused checkout names its order).
+                schema = resolve(doc, resolve(doc, response)["content"]["application/json"]["schema"])
+                if not {"code", "status", "message", "errors"} <= set(schema.get("properties", {})):
+                    wrong.append(f"{label}: {status} is not the Error body")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("service", ["head_office", "store"])
+def test_signing_in_documents_429_with_retry_after(documents, service):
+    doc = documents[service]
+    throttled = resolve(doc, doc["paths"]["/api/v1/session"]["post"]["responses"]["429"])
+    assert throttled["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    assert throttled["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
 
 
 @pytest.mark.parametrize("service", ["head_office", "store"])
@@ -187,3 +222,27 @@ def generate(operation: Any, count: int = 3) -> list[Any]:
     settings(max_examples=count, derandomize=True, database=None, deadline=None,
              suppress_health_check=list(HealthCheck))(given(case=operation.as_strategy())(keep))()
     return cases
+
+
+def test_the_status_code_check_fails_on_an_undocumented_status(documents, head_office_url):
+    """The contract run's status-code check can fail: with 401 taken out of the document of
+    ``GET /api/v1/stores``, the same call without a token breaks it; as served, it conforms."""
+    from schemathesis.specs.openapi.checks import status_code_conformance
+
+    served = documents["head_office"]
+    trimmed = copy.deepcopy(served)
+    del trimmed["paths"]["/api/v1/stores"]["get"]["responses"]["401"]
+    outcomes = {}
+    for name, document in (("served", served), ("trimmed", trimmed)):
+        operation = schemathesis.openapi.from_dict(document)["/api/v1/stores"]["GET"]
+        case = operation.Case()
+        response = case.call(base_url=head_office_url, timeout=10)
+        assert response.status_code == 401
+        try:
+            case.validate_response(response, checks=[status_code_conformance])
+        except BaseException as failure:  # noqa: BLE001 - schemathesis raises a FailureGroup
+            outcomes[name] = str(failure)
+        else:
+            outcomes[name] = "conforms"
+    assert outcomes["served"] == "conforms"
+    assert "Undocumented status code" in outcomes["trimmed"] and "Received: 401" in outcomes["trimmed"]

@@ -1,0 +1,67 @@
+"""Every error status an operation can answer, in the OpenAPI documents, and no catch-all.
+
+flask-smorest documents a ``default`` response on every operation: any status then "conforms",
+and a client (or schemathesis's status-code check) cannot tell which errors to expect. Here
+there is no ``default``; each operation lists its statuses, each with the common ``Error``
+body. The views document what their own logic answers (``error_responses(blp, 404, 409)``);
+this plugin adds what the shared edge may answer on any operation, whatever the view:
+
+- 422 on every operation: a query string or path segment with NUL or control characters
+  (``common.web.edge``), and the arguments' own checks;
+- 401 and 403 where a token is needed (none given, a token of another kind or role);
+- 404 where the path names a row (``{id}``: unknown, or beyond its column's range);
+- 400, 413 and 415 on every POST, PUT, PATCH and DELETE: unreadable or too deeply nested
+  JSON, a body past its size, a body that is not JSON;
+- 429 carries ``Retry-After`` (seconds) wherever it is documented (signing in).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from apispec import APISpec, BasePlugin
+from flask_smorest import Api
+
+BODY_METHODS = frozenset({"post", "put", "patch", "delete"})
+THROTTLED = "TOO_MANY_REQUESTS_RETRY_AFTER"
+
+
+class EdgeStatusesPlugin(BasePlugin):
+    """apispec plugin: the edge's statuses on every operation (see the module's docstring)."""
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None,
+                         **kwargs: Any) -> None:
+        for method, operation in (operations or {}).items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            statuses = {422}
+            if operation.get("security") != []:
+                statuses |= {401, 403}
+            if path and "{" in path:
+                statuses.add(404)
+            if method in BODY_METHODS:
+                statuses |= {400, 413, 415}
+            present = {int(code) for code in responses if str(code).isdigit()}
+            for status in sorted(statuses - present):
+                responses[status] = HTTPStatus(status).name
+            for code in list(responses):
+                if str(code) == "429":
+                    responses[code] = THROTTLED
+
+
+def init_api(api: Api) -> None:
+    """Call after ``api.init_app(app)`` and before any blueprint is registered."""
+    spec: APISpec = api.spec
+    spec.components.response(THROTTLED, {
+        "description": "Too many attempts: wait the number of seconds Retry-After says",
+        "headers": {"Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1},
+        }},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    })
+    plugin = EdgeStatusesPlugin()
+    plugin.init_spec(spec)
+    spec.plugins = [*spec.plugins, plugin]
