@@ -15,6 +15,7 @@ import sqlite_utils
 from common.clock import isoformat_z, parse_instant, utcnow
 from common.errors import NotFound, ValidationFailed
 from common.i18n import _
+from common.limits import STOCK_LEVEL_MAX
 
 from ..auth.operations import Staff
 from ..db import immediate
@@ -22,7 +23,7 @@ from ..settings import StoreSettings
 from ..sync import outbox
 from .ledger import move_stock
 
-MAX_STOCK_QTY = 1_000_000
+MAX_STOCK_QTY = STOCK_LEVEL_MAX  # a count, an adjustment and what is on hand after either
 
 
 def list_stock(
@@ -78,7 +79,8 @@ def count(
     """Record a physical count: the balance becomes what was counted."""
     if counted < 0 or counted > MAX_STOCK_QTY:
         raise ValidationFailed(
-            _('A count is between 0 and 1,000,000.'), errors={"counted": ["out of range"]}
+            _('A count is between 0 and %(max)s.', max=format(MAX_STOCK_QTY, ",")),
+            errors={"counted": ["out of range"]},
         )
     occurred_at = isoformat_z(utcnow())
     with immediate(db) as conn:
@@ -111,7 +113,7 @@ def adjust(
     if delta == 0 or abs(delta) > MAX_STOCK_QTY:
         raise ValidationFailed(
             _('An adjustment changes the stock by a non-zero amount.'),
-            errors={"delta": ["must be non-zero and at most 1,000,000 either way"]},
+            errors={"delta": [f"must be non-zero and at most {MAX_STOCK_QTY:,} either way"]},
         )
     occurred_at = isoformat_z(utcnow())
     with immediate(db) as conn:
@@ -129,6 +131,13 @@ def adjust(
                 ),
                 code="negative_stock",
                 errors={"delta": ["would make the stock negative"]},
+            )
+        if current["on_hand"] + delta > MAX_STOCK_QTY:
+            raise ValidationFailed(
+                _('%(name)s (%(sku)s) has %(on_hand)s on hand: adding %(delta)s would pass %(max)s.',
+                  name=current['name'], sku=sku, on_hand=current['on_hand'], delta=delta,
+                  max=format(MAX_STOCK_QTY, ",")),
+                errors={"delta": [f"would leave more than {MAX_STOCK_QTY:,} on hand"]},
             )
         balance = move_stock(conn, sku, delta, "adjustment", None, by.username, occurred_at,
                              reason=reason)
