@@ -7,6 +7,7 @@ own. Plain constants and pure functions; no Flask, no database.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from typing import Any
 
@@ -105,9 +106,26 @@ def unprintable_strings(value: Any, path: str = "") -> list[str]:
     return found
 
 
+def non_finite_numbers(value: Any, path: str = "") -> list[str]:
+    """Where a decoded JSON document holds a number too large for a float (``1e400`` reads as
+    infinity): ``jsonb`` cannot store it back, and no limit in this table can take it."""
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [path or "body"]
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            found.extend(non_finite_numbers(sub, f"{path}.{key}" if path else str(key)))
+    elif isinstance(value, list):
+        for index, sub in enumerate(value):
+            found.extend(non_finite_numbers(sub, f"{path}.{index}" if path else str(index)))
+    return found
+
+
 def storable(value: Any) -> Any:
-    """``value`` (a JSON document) with NUL characters and lone surrogates, which PostgreSQL's
-    ``jsonb`` cannot hold, replaced by U+FFFD; everything else as it was."""
+    """``value`` (a JSON document) with what PostgreSQL's ``jsonb`` cannot hold replaced: NUL
+    characters and lone surrogates by U+FFFD, numbers past a float (infinity) by their text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, str):
         if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
             return "".join(REPLACEMENT if char == "\x00" or "\ud800" <= char <= "\udfff" else char

@@ -43,6 +43,7 @@ from common.limits import (
     STOCK_LEVEL_MAX,
     TEXT_MAX,
     UNIT_PRICE_MAX_CENTS,
+    non_finite_numbers,
     unprintable_strings,
 )
 from common.pricing import return_problem, sale_problem
@@ -395,10 +396,15 @@ def load_push(body: Any) -> dict[str, Any]:
     except fastjsonschema.JsonSchemaValueException as exc:
         name = exc.name or "data"
         raise WireError({_place(name): [exc.message.replace(name, "the value")]}) from None
-    # Text outside the events' payloads is the envelope's: unprintable there, the push is malformed.
-    unprintable = unprintable_strings({key: value for key, value in body.items() if key != "events"})
+    # Text and numbers outside the events' payloads are the envelope's: unprintable text or a
+    # number past a float there, and the push is malformed.
+    envelope = {key: value for key, value in body.items() if key != "events"}
+    unprintable = unprintable_strings(envelope)
     if unprintable:
         raise WireError({place: ["only printable characters"] for place in unprintable})
+    too_large = non_finite_numbers(envelope)
+    if too_large:
+        raise WireError({place: ["a number too large to store"] for place in too_large})
     events = body["events"]
     errors: dict[str, list[str]] = {}
     seen: set[str] = set()
@@ -436,6 +442,9 @@ def payload_problem(event_type: str, payload: dict[str, Any]) -> tuple[str, str]
     if unprintable:
         return INVALID_TEXT, (f"{', '.join(unprintable[:5])}: only printable characters "
                               "(no NUL, control characters or lone surrogates)")
+    too_large = non_finite_numbers(payload, "payload")
+    if too_large:
+        return "invalid_payload", f"{', '.join(too_large[:5])}: a number too large to store"
     try:
         _check_payload[event_type](payload)
     except fastjsonschema.JsonSchemaValueException as exc:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from common.clock import utcnow
 from common.errors import ComptoirError, Conflict
 from common.i18n import _
-from common.limits import INT32_MAX
+from common.limits import INT32_MAX, storable
 from sync.protocol import SEQ_GAP
 
 from ..models import ReceivedEvent, StoreSyncState, SyncRejection
@@ -243,7 +243,7 @@ def _park(
             type=event["type"],
             code=exc.code,
             reason=exc.reason,
-            payload=raw["payload"],
+            payload=storable(raw["payload"]),  # a parked event may carry what jsonb cannot hold
         )
     )
     session.execute(
