@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import Conflict
 from common.i18n import _
+from common.limits import parse_ascii_int
 from sync.protocol import UNKNOWN_CURSOR
 
 from ..models import CentralStock, ChangeLogEntry, Product, Replenishment, StoreStock, User
@@ -69,13 +70,13 @@ def parse_cursor(cursor: str | None) -> tuple[str, int, int]:
     """('changes', after_id, 0) or ('snapshot', as_of, offset) or ('none', 0, 0)."""
     if cursor is None or cursor == "":
         return ("none", 0, 0)
-    try:
-        if cursor.startswith(SNAPSHOT_PREFIX + ":"):
-            _kind, as_of, offset = cursor.split(":")
-            return ("snapshot", int(as_of), int(offset))
-        return ("changes", int(cursor), 0)
-    except ValueError as exc:
-        raise Conflict(_("Unknown sync cursor: a full snapshot is needed."), code=UNKNOWN_CURSOR) from exc
+    # ASCII digits within a BIGINT, offsets from 0: anything else names no point of the log.
+    parts = cursor.split(":") if cursor.startswith(SNAPSHOT_PREFIX + ":") else ["", cursor, "0"]
+    numbers = [parse_ascii_int(part, minimum=0) for part in parts[1:]] if len(parts) == 3 else [None]
+    if any(number is None or part != part.strip() for number, part in zip(numbers, parts[1:], strict=False)):
+        raise Conflict(_("Unknown sync cursor: a full snapshot is needed."), code=UNKNOWN_CURSOR)
+    position, offset = int(numbers[0] or 0), int(numbers[1] or 0)
+    return ("snapshot" if parts[0] else "changes", position, offset)
 
 
 def changes_since(session: Session, store_id: int, cursor: str | None, limit: int) -> dict[str, Any]:

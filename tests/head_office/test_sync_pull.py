@@ -79,7 +79,8 @@ def test_changes_after_the_cursor_only_for_this_store(client, store_token, db_se
 
 
 def test_an_unknown_cursor_gets_409(client, store_token):
-    for cursor in ("999999999", "garbage", "-5"):
+    for cursor in ("999999999", "garbage", "-5", "１２", "²", " 1", str(2**63), "snap:1:-1", "snap:1",
+                   "snap:１:0", "9" * 99):
         response = client.get(
             "/sync/v1/changes", query_string={"protocol": 1, "cursor": cursor}, headers=store_token
         )
