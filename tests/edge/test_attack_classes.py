@@ -18,6 +18,8 @@ INT64_MAX = 2**63 - 1
 BOUNDS = [str(INT32_MAX), str(INT32_MAX + 1), str(INT64_MAX), str(INT64_MAX + 1), "0", "-0", "00000000001"]
 ODD = ["１２３", "\u200f1\u200e", "1\u202e", "²", "①", "𝟗", "١٢٣", "1_000", " 1", "1 ", "+1", "0x10", "1e3",
        "\ufeff1", "ﬁ", "Ǆ", "\u0301", "é" * 300]
+DATES = ["0001-01-01", "9999-12-31", "2026-02-29", "2026-13-01", "２０２６-０１-０１", "2026-1-1", "+2026-01-01",
+         "2026-01-01T00:00:00", "20260101"]
 SEGMENTS = BOUNDS + ODD
 QUERY_NAMES = ("q", "page", "page_size", "store", "date", "from", "to", "status", "sku", "receipt", "code",
                "limit", "category", "after", "low", "order_id", "state", "register", "cursor", "protocol",
@@ -52,6 +54,10 @@ def test_every_route_survives_bounds_and_odd_unicode_in_paths_and_queries(servic
         for value in SEGMENTS:
             path = sample(rule) + "?" + urlencode({name: value for name in QUERY_NAMES})
             no_500(service, method, path, client.get(path, headers=headers))
+        for start in DATES:
+            for end in ("9999-12-31", "0001-01-02", start):
+                path = sample(rule) + "?" + urlencode({"date": start, "from": start, "to": end})
+                no_500(service, method, path, client.get(path, headers=headers))
 
 
 def test_every_route_survives_odd_json_values_and_raw_json(service):
