@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from common.clock import DEFAULT_TIMEZONE, is_valid_timezone, utcnow
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.i18n import _
+from common.limits import text_problem
 from common.security import hash_token, new_store_token
 
 from ..audit import record
@@ -33,8 +34,8 @@ def add_store(
         errors["code"] = ["A store code is S followed by digits, e.g. S06."]
     if not name:
         errors["name"] = ["A store needs a name."]
-    elif len(name) > 120:
-        errors["name"] = ["At most 120 characters."]
+    elif problem := text_problem(name, max_length=120):
+        errors["name"] = [problem]  # printable text only, from the console and the CLI alike
     if not is_valid_timezone(timezone):
         errors["timezone"] = [f"Unknown timezone {timezone!r} (e.g. America/Toronto)."]
     if store_id is not None and not 0 < store_id < 10_000:

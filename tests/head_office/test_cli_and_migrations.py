@@ -62,6 +62,9 @@ def test_stores_add_list_and_bad_input(runner, db_session):
     bad_tz = runner("head-office", "stores", "add", "--code", "S07", "--name", "X", "--timezone", "Mars/Base")
     assert bad_tz.exit_code == 1 and "Unknown timezone" in bad_tz.output
     assert "Traceback" not in bad_tz.output
+    for name in ("bell\x07", "esc\x1b[31m", "x" * 121):
+        bad_name = runner("head-office", "stores", "add", "--code", "S08", "--name", name)
+        assert bad_name.exit_code == 1 and "Traceback" not in bad_name.output, bad_name.output
     assert db_session.scalar(select(func.count()).select_from(Store)) == 1
 
 
