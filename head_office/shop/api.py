@@ -185,6 +185,7 @@ def staff_order(order_id: int):
 @staff_blp.route("/orders/<int:order_id>/ship", methods=["POST"])
 @roles_required(*MANAGERS)
 @staff_blp.response(200, OrderSchema)
+@error_responses(staff_blp, 409)
 def ship_order(order_id: int):
     """Ship a confirmed order: central on hand goes down, its reservation is released."""
     session = db()
@@ -196,6 +197,7 @@ def ship_order(order_id: int):
 @staff_blp.route("/orders/<int:order_id>/cancel", methods=["POST"])
 @roles_required(*MANAGERS)
 @staff_blp.response(200, OrderSchema)
+@error_responses(staff_blp, 409)
 def cancel_order(order_id: int):
     """Cancel a confirmed order before shipping: refund, release the stock, cancel."""
     session = db()
