@@ -25,12 +25,13 @@ def find_form() -> Any:
     ref = request.args.get("receipt", "").strip()
     sale = None
     error = None
+    status = 200
     if ref:
         try:
             sale = find_sale(get_db(), ref)
         except ComptoirError as exc:
-            error = exc.message
-    return page("returns/find.html", ref=ref, sale=sale, error=error)
+            error, status = exc.message, exc.status  # a receipt that names no sale: 404
+    return page("returns/find.html", ref=ref, sale=sale, error=error), status
 
 
 @bp.post("/returns")

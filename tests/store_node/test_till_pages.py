@@ -112,3 +112,12 @@ def test_till_session_holds_a_store_token_not_a_password_hash(app, client, store
     stored = store.scalar("SELECT password_hash FROM users WHERE username = 'cashier3'")
     for value in map(str, data.values()):
         assert "scrypt" not in value and stored[-12:] not in value
+
+
+def test_a_receipt_that_names_no_sale_is_a_readable_404_on_the_returns_page(client) -> None:
+    login(client)
+    for ref in ("S03-999999", "S03-" + "9" * 30, "１２３", str(2**63)):
+        response = client.get("/returns", query_string={"receipt": ref})
+        assert response.status_code == 404, ref
+        assert 'id="receipt-form"' in response.get_data(as_text=True)
+    assert client.get("/returns").status_code == 200
