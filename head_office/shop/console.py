@@ -87,9 +87,14 @@ def cancel(order_id: int):
         flash(translate(exc.message), "error")
     else:
         session.commit()
-        if saga is not None:
-            runner().drive(saga.id)
-        flash(translate(_("Order %(id)s cancelled: payment refunded, stock released.", id=order_id)))
+        state = runner().drive(saga.id) if saga is not None else "compensated"
+        if state == "compensated":
+            flash(translate(_("Order %(id)s cancelled: payment refunded, stock released.", id=order_id)))
+        else:
+            # The refund or the release must wait (the provider did not answer, or another process
+            # holds the saga): say so rather than announce money that has not moved yet.
+            flash(translate(_("Order %(id)s is being cancelled: the refund will be retried; its steps "
+                              "are on this page.", id=order_id)), "error")
     return redirect(url_for("shop_console.order_detail", order_id=order_id))
 
 

@@ -125,7 +125,7 @@ class TestModeProvider:
         # Each of the provider's writes is one statement, committed on its own (as a remote
         # service's would be): the engine runs in autocommit, one round trip per request.
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        # Test hook: the provider cannot answer look-ups (a network outage after a timeout).
+        # Test hook: the provider cannot answer look-ups, voids or refunds (a network outage).
         self.lookups_down = False
         self._recent: OrderedDict[str, str] = OrderedDict()
         self._recent_lock = threading.Lock()
@@ -233,6 +233,8 @@ class TestModeProvider:
         return self._record(key, "capture", VOIDED, max(amount_cents, 1), order_id)
 
     def refund(self, key: str, capture_key: str, amount_cents: int, order_id: int) -> Attempt:
+        if self.lookups_down:
+            raise NoAnswer("The provider does not answer right now.")
         capture = self._find(capture_key)
         if capture is None or not capture.succeeded:
             raise PaymentError("nothing_to_refund", "No capture under this key: nothing to refund.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import card, levels
+from .conftest import card, ledger_rows, levels
 
 
 def _csrf(page_html: str) -> str:
@@ -81,3 +81,28 @@ def test_staff_ship_from_the_console_and_print_a_packing_slip(client, db_session
     assert "shipped" in client.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
     sagas = client.get("/sagas?state=completed&lang=en").get_data(as_text=True)
     assert f"Order {order_id}" in sagas
+
+
+def test_a_console_cancel_says_when_the_refund_must_wait(app, client, db_session, stocked, make_user, customer,
+                                                        checkout):
+    provider = app.extensions["comptoir_payments"]
+    runner = app.extensions["comptoir_sagas"]
+    runner.settings.retry_s = 0
+    product = stocked(on_hand=4, price_cents=1000, name="Tasse")
+    headers = customer()
+    client.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 1}, headers=headers)
+    order_id = checkout(headers).json["order_id"]
+    make_user("boss", "boss-pw", "manager")
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"csrf_token": token, "username": "boss", "password": "boss-pw"})
+    provider.lookups_down = True
+    token = _csrf(client.get(f"/orders/{order_id}?lang=en").get_data(as_text=True))
+    page = client.post(f"/orders/{order_id}/cancel?lang=en", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "the refund will be retried" in page
+    assert "payment refunded" not in page
+    assert ledger_rows(db_session, order_id) == [("capture", 1150)]
+    provider.lookups_down = False
+    runner.recover()
+    assert ledger_rows(db_session, order_id) == [("capture", 1150), ("refund", 1150)]
+    assert levels(db_session, product) == {"on_hand": 4, "reserved": 0}
