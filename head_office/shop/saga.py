@@ -270,11 +270,14 @@ class SagaRunner:
         held: Connection | None = None,
         created: bool = False,
         charge: tuple[int, int, str] | None = None,
+        recovering: bool = False,
     ) -> str | None:
         """Run the saga until it ends or must wait; its state then, None if another runner has it.
 
         ``created``: this runner just made the saga (it owns it already); ``charge``: its stock is
-        reserved, so pay ``(amount, order id, card token)`` and confirm straight away.
+        reserved, so pay ``(amount, order id, card token)`` and confirm straight away;
+        ``recovering``: a saga another runner ended between the listing and the lock is theirs
+        (None), not an outcome of this recovery.
         """
         conn = held or self.try_lock(saga_id)
         if conn is None:
@@ -302,6 +305,8 @@ class SagaRunner:
                     ).first()
                     session.commit()
                     if claimed is None:
+                        if recovering:
+                            return None
                         return session.scalar(select(Saga.state).where(Saga.id == saga_id))
             while True:
                 try:
@@ -352,7 +357,7 @@ class SagaRunner:
             )
         done = []
         for saga_id in ids:
-            state = self.drive(saga_id)
+            state = self.drive(saga_id, recovering=True)
             if state is not None:
                 done.append((saga_id, state))
         return done
