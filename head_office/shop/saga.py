@@ -591,6 +591,7 @@ class SagaRunner:
         if conn is not None and not conn.in_transaction():
             # One statement, fenced by the owner token under the saga row's lock and atomic alone;
             # the saga's lock is let go in the same round trip (nothing follows for this runner).
+            confirming = time.perf_counter()
             with autocommit(conn) as raw, raw.pipeline():
                 confirmed = raw.execute(
                     CONFIRM, {"saga_id": saga_id, "owner": self.owner, "result": Jsonb(result)}
@@ -598,6 +599,7 @@ class SagaRunner:
                 raw.execute("SELECT pg_advisory_unlock(%s)", (LOCK_BASE + saga_id,))
                 row = confirmed.fetchone()
             self._local.unlocked = True
+            STEP_DURATION.labels("confirm_order").observe(time.perf_counter() - confirming)
             if not row or not row[0]:
                 raise LostSaga(saga_id)
             self._local.ended = "completed"

@@ -338,7 +338,8 @@ def test_checkout_outcomes_and_step_durations_are_exported(client, customer, sto
     assert count("confirmed") == confirmed + 1
     assert count("declined") == declined + 1
     exported = client.get("/metrics").get_data(as_text=True)
-    for step in ("reserve_stock", "take_payment", "release_stock", "cancel_order"):
+    for step in ("verify_stock", "reserve_stock", "take_payment", "confirm_order", "release_stock",
+                 "cancel_order"):
         assert f'comptoir_saga_step_duration_seconds_count{{step="{step}"}}' in exported
 
 
