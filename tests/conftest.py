@@ -1,7 +1,9 @@
 """Fixtures shared by every test package.
 
 - ``pg_url``: a real PostgreSQL for the session: ``COMPTOIR_TEST_DATABASE_URL``
-  when set (CI), else an embedded one (pgserver) started once.
+  when set (CI), else an embedded one (pgserver) started once. The suite runs on
+  pytest-xdist's workers: each worker gets a database of its own (``<name>_gw0``...
+  beside the given one, or its own embedded server).
 - ``browser`` / ``page``: Playwright driving Debian's Chromium. Skipped with a
   visible reason when no Chromium is found, unless ``COMPTOIR_REQUIRE_BROWSER=1``.
 """
@@ -13,9 +15,12 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from head_office.db import normalise_url
 
@@ -32,12 +37,42 @@ CHROMIUM_ARGS = [
 ]
 
 
+def xdist_worker() -> str | None:
+    """The pytest-xdist worker running this process (``gw0``, ``gw1``...), None when serial."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+@contextmanager
+def worker_database(url: str, worker: str) -> Iterator[str]:
+    """A database of its own for one xdist worker, beside ``url``'s on the same server: made
+    empty when the worker starts, dropped when it ends."""
+    from sqlalchemy.engine import make_url
+
+    base = make_url(normalise_url(url))
+    name = f"{base.database}_{worker}"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """URL (postgresql+psycopg://) of an empty database for this test session."""
+    """URL (postgresql+psycopg://) of an empty database for this test session (for this
+    worker's, under pytest-xdist: each worker has a database of its own)."""
     url = os.environ.get("COMPTOIR_TEST_DATABASE_URL")
+    worker = xdist_worker()
     if url:
-        yield normalise_url(url)
+        if worker is None:
+            yield normalise_url(url)
+        else:
+            with worker_database(url, worker) as own:
+                yield own
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

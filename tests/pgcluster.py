@@ -117,7 +117,7 @@ class Chain:
 
     def replica(self, primary: Cluster) -> Cluster:
         cluster = Cluster(self.bin, self._folder(f"replica{len(self.clusters)}"), free_port(), self.user)
-        cluster.run("pg_basebackup", "-D", str(cluster.data), "-R", "-X", "stream", "-h", "127.0.0.1",
+        cluster.run("pg_basebackup", "-D", str(cluster.data), "-R", "-X", "stream", "-c", "fast", "-h", "127.0.0.1",
                     "-p", str(primary.port), "-U", "postgres")
         self.clusters.append(cluster)
         return cluster.start()
