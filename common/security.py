@@ -15,9 +15,14 @@ import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+# werkzeug's scrypt at its default cost (N=2^15, r=8, p=1). A hash carries its own method and
+# cost, so changing this changes new hashes only: every stored hash still verifies. The test
+# suite lowers the cost (tests/conftest.py) so that a thousand sign-ins do not cost minutes.
+PASSWORD_METHOD = "scrypt"
+
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request, Response, request, send_from_directory
-from flask_smorest import Api
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from common import config as config_module
@@ -27,6 +26,7 @@ from common.proxies import trust_proxies
 from common.schemas import ErrorSchema, numeric_limits_as_numbers
 
 from . import access, apidoc, csrf, edge, errors, headers, i18n, requestid
+from .apidoc import Api
 
 COMMON_DIR = Path(__file__).resolve().parent.parent
 VENDOR_DIR = COMMON_DIR / "static" / "vendor"
