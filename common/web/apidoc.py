@@ -77,10 +77,13 @@ class Api(flask_smorest.Api):
                 self._writer = threading.get_ident()
                 try:
                     while self._undocumented and self._spec is not None:
-                        blp, name, parameters = self._undocumented.pop(0)
+                        # Taken off the list only once written: a reader that finds the list
+                        # empty finds the document whole.
+                        blp, name, parameters = self._undocumented[0]
                         blp.register_views_in_doc(self, self._app, self._spec, name=name,
                                                   parameters=parameters)
                         self._spec.tag({"name": name, "description": blp.description})
+                        self._undocumented.pop(0)
                 finally:
                     self._writer = None
         return self._spec

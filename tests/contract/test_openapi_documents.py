@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -246,3 +247,45 @@ def test_the_status_code_check_fails_on_an_undocumented_status(documents, head_o
             outcomes[name] = "conforms"
     assert outcomes["served"] == "conforms"
     assert "Undocumented status code" in outcomes["trimmed"] and "Received: 401" in outcomes["trimmed"]
+
+
+API_PREFIXES = ("/api/v1/", "/sync/v1/")
+
+
+@pytest.mark.parametrize("service", ["head_office", "store"])
+def test_every_api_route_the_app_serves_is_in_its_document(documents, head_office_app, store_app, service):
+    """The document is written on first read (common/web/apidoc.py): it still holds every
+    operation the app routes, none left out by the deferral."""
+    app = {"head_office": head_office_app, "store": store_app}[service]
+    documented = {(path, method) for path, method, _ in operations(documents[service])}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(API_PREFIXES):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            routed.add((path, method.lower()))
+    assert routed - documented == set()
+    assert documented - routed == set()
+
+
+def test_the_document_is_written_once_when_many_read_it_first_at_once(tmp_path):
+    """Eight threads ask a fresh app for its document at the same moment: each gets the same
+    whole document, every view written once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from store_node.app import close_app, create_app
+    from store_node.setup import init_store
+
+    init_store(tmp_path, 3, "http://127.0.0.1:9", "test-token")
+    app = create_app({"DATA_DIR": str(tmp_path), "TESTING": True, "PUBLIC_API_DOCS": True})
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            bodies = list(pool.map(lambda _: app.test_client().get("/api/openapi.json").get_data(),
+                                   range(8)))
+        assert len(set(bodies)) == 1
+        reread = app.test_client().get("/api/openapi.json").get_data()
+        assert reread == bodies[0]
+        assert b'"/api/v1/sales"' in reread
+    finally:
+        close_app(app)
