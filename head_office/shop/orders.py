@@ -62,20 +62,27 @@ def start_checkout(
         if order is not None:
             return answer(session, runner, order)
         priced = cart(session, customer.id, table)
+    inactive = {line["sku"]: ["No longer sold."] for line in priced.lines if not line["active"]}
+    short = {
+        line["sku"]: [f"Only {line['available']} available, {line['qty']} asked."]
+        for line in priced.lines
+        if line["qty"] > line["available"]
+    }
+    if not priced.lines or inactive or short:
+        # The other half of a double submit may have placed this key's order between the two
+        # reads above (the cart then looks empty, or short by its own reservation): that order
+        # is the answer, not a refusal.
+        order = existing_order(session, customer.id, key)
+        if order is not None:
+            return answer(session, runner, order)
     if not priced.lines:
         raise ValidationFailed(_("Your cart is empty."), code="empty_cart", errors={"cart": ["Empty."]})
-    inactive = {line["sku"]: ["No longer sold."] for line in priced.lines if not line["active"]}
     if inactive:
         raise Conflict(
             _("Some products are no longer sold: remove them from the cart."),
             code="unavailable_product",
             errors=inactive,
         )
-    short = {
-        line["sku"]: [f"Only {line['available']} available, {line['qty']} asked."]
-        for line in priced.lines
-        if line["qty"] > line["available"]
-    }
     if short:
         CHECKOUTS.labels("insufficient_stock").inc()
         raise Conflict(_("Not enough stock for some lines."), code="insufficient_stock", errors=short)
@@ -149,11 +156,16 @@ def answer(
     session: Session, runner: SagaRunner, order: Order, loaded: bool = False
 ) -> tuple[int, dict[str, Any]]:
     """The checkout's answer: what it ended with, or 202 while it still runs."""
-    if not loaded:
+    if not loaded or order.answer is None:
+        # The saga first, then the order: a saga ends in the transaction that writes the order's
+        # answer, so an ended saga read before the order means the order read has its answer.
+        # (Read the other way round, a saga that ended in between looked ended while the order
+        # still looked pending: a double submit's second reply was a 202 for a confirmed order.)
+        saga = session.execute(
+            select(Saga.id, Saga.state).where(Saga.order_id == order.id)
+        ).first()
         session.refresh(order)
-    if order.answer is None:
-        saga = session.scalar(select(Saga).where(Saga.order_id == order.id))
-        if saga is not None and saga.state == "running":
+        if order.answer is None and saga is not None and saga.state == "running":
             # A retry helps an interrupted saga along; if another runner has it (a double
             # submit still in flight), wait a little for the answer it is about to give.
             if runner.drive(saga.id) is None:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from head_office.models import Order, Saga, SagaStep
+from head_office.shop import orders
 from head_office.shop.saga import SagaRunner
 
 from .conftest import card, ledger_rows, levels
@@ -146,3 +147,92 @@ def test_a_runner_that_lost_its_saga_cannot_apply_a_step(app, client, db_session
     with pytest.raises(LostSaga):
         runner.take_payment(saga_id)
     assert len(ledger_rows(db_session)) == 1
+
+
+class EndsTheSagaAfterItsFirstRead:
+    """A session whose first read is followed, before the next, by another runner ending the
+    saga: the interleaving a double submit's second reply can meet."""
+
+    def __init__(self, session, end):
+        self._session = session
+        self._end = end
+
+    def __getattr__(self, name):
+        attribute = getattr(self._session, name)
+        if not callable(attribute) or self._end is None:
+            return attribute
+
+        def call(*args, **kwargs):
+            result = attribute(*args, **kwargs)
+            end, self._end = self._end, None
+            if end is not None:
+                end()
+            return result
+
+        return call
+
+
+def test_a_saga_ending_while_its_answer_is_read_answers_its_outcome(app, client, db_session, customer, stocked):
+    """The answer reads the saga, then the order: read the other way round, a saga ending in
+    between looked ended while its order still looked pending (a 202 for a confirmed order)."""
+    product = stocked(on_hand=5, price_cents=1000)
+    headers = customer()
+    client.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 2}, headers=headers)
+    runner = app.extensions["comptoir_sagas"]
+    runner._crash_point = lambda point: (
+        (_ for _ in ()).throw(Interrupted(point)) if point == "after_reserve" else None
+    )
+    with pytest.raises(Interrupted):
+        client.post(
+            "/api/v1/shop/checkout", json={"card": card()}, headers={**headers, "Idempotency-Key": "k"}
+        )
+    runner._crash_point = lambda point: None
+    saga_id = db_session.scalar(select(Saga.id))
+    order = db_session.scalar(select(Order))
+    assert order.status == "pending"
+    other = SagaRunner(app.extensions["comptoir_engine"], app.extensions["comptoir_sessions"],
+                       app.extensions["comptoir_payments"])
+
+    status, body = orders.answer(EndsTheSagaAfterItsFirstRead(db_session, lambda: other.drive(saga_id)),
+                                 runner, order)
+
+    assert (status, body["status"]) == (201, "confirmed")
+    assert ledger_rows(db_session) == [("capture", 2300)]
+
+
+@pytest.mark.parametrize("shape", ["emptied", "short"])
+def test_the_second_half_of_a_double_submit_answers_with_the_order_the_first_placed(
+    app, client, db_session, customer, stocked, monkeypatch, shape
+):
+    """The second submit reads that no order has its key yet, then the cart after the first
+    confirmed: the cart looks empty (the first emptied it) or short (by the first's own
+    reservation). It answers with the first's order, not a refusal."""
+    product = stocked(on_hand=2 if shape == "short" else 5, price_cents=1000)
+    headers = customer()
+    client.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 2}, headers=headers)
+    real_cart = orders.cart
+    first = []
+
+    def cart_read_after_the_first_half(reader, customer_id, table):
+        monkeypatch.setattr(orders, "cart", real_cart)
+        thread = threading.Thread(target=lambda: first.append(submit()))
+        thread.start()
+        thread.join(60)
+        if shape == "short":  # the cart filled again meanwhile (another tab): now short
+            with app.test_client() as own:
+                own.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 2}, headers=headers)
+        return real_cart(reader, customer_id, table)
+
+    def submit():
+        with app.test_client() as own:
+            response = own.post("/api/v1/shop/checkout", json={"card": card()},
+                                headers={**headers, "Idempotency-Key": "one-click"})
+            return response.status_code, response.json
+
+    monkeypatch.setattr(orders, "cart", cart_read_after_the_first_half)
+    second = submit()
+
+    assert first[0][0] == 201, first
+    assert second == first[0]
+    assert db_session.scalar(select(func.count()).select_from(Order)) == 1
+    assert ledger_rows(db_session) == [("capture", 2300)]
