@@ -13,6 +13,7 @@ Money, numbers and dates are formatted by Babel for the language:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -100,6 +101,89 @@ def translate(text: Any, gettext: Callable[[str], str]) -> Any:
     if isinstance(text, dict):
         return {key: translate(value, gettext) for key, value in text.items()}
     return text
+
+
+# marshmallow's own messages (its fields' and validators'), marked for the catalogs so that the
+# fields at fault (an answer's ``errors``, a console form's notes) read in the reader's language.
+# Those with values ({min}, {max}...) are matched as patterns, the longer forms first.
+MARSHMALLOW_MESSAGES = (
+    _("Missing data for required field."),
+    _("Field may not be null."),
+    _("Unknown field."),
+    _("Invalid input type."),
+    _("Invalid value."),
+    _("Invalid input."),
+    _("Invalid type."),
+    _("Not a valid string."),
+    _("Not a valid integer."),
+    _("Not a valid number."),
+    _("Not a valid boolean."),
+    _("Not a valid date."),
+    _("Not a valid datetime."),
+    _("Not a valid UUID."),
+    _("Not a valid list."),
+    _("Not a valid mapping type."),
+    _("Not a valid email address."),
+    _("Number too large."),
+    _("String does not match expected pattern."),
+)
+MARSHMALLOW_PATTERNS = (
+    _("Length must be between {min} and {max}."),
+    _("Shorter than minimum length {min}."),
+    _("Longer than maximum length {max}."),
+    _("Length must be {equal}."),
+    _("Must be greater than or equal to {min} and less than or equal to {max}."),
+    _("Must be greater than {min} and less than {max}."),
+    _("Must be greater than or equal to {min}."),
+    _("Must be less than or equal to {max}."),
+    _("Must be greater than {min}."),
+    _("Must be less than {max}."),
+    _("Must be one of: {choices}."),
+)
+_KNOWN = frozenset(message.msgid for message in MARSHMALLOW_MESSAGES)
+_FIELD_ERRORS: dict[str, Msg] = {}
+
+
+def field_error(message: Msg) -> str:
+    """A validator's own message (marshmallow's ``error=``), given once at import: marshmallow
+    formats it into a plain string, which ``translate_details`` then knows by its English text."""
+    _FIELD_ERRORS[str(message)] = message
+    return str(message)
+
+
+def _as_pattern(msgid: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", msgid)
+    return re.compile("".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+                              for index, part in enumerate(parts)))
+
+
+_PATTERNS = tuple((_as_pattern(message.msgid), message.msgid) for message in MARSHMALLOW_PATTERNS)
+
+
+def translate_details(errors: Any, gettext: Callable[[str], str]) -> Any:
+    """The fields at fault (an error's ``errors``) in the language ``gettext`` speaks: marked
+    messages and marshmallow's own; any other value (a status, a sequence number, a role the
+    client matches on) is data and stays as it is."""
+    if isinstance(errors, Msg):
+        return translate(errors, gettext)
+    if isinstance(errors, str):
+        if errors in _KNOWN:
+            return gettext(errors)
+        if errors in _FIELD_ERRORS:
+            return translate(_FIELD_ERRORS[errors], gettext)
+        for pattern, msgid in _PATTERNS:
+            found = pattern.fullmatch(errors)
+            if found:
+                try:
+                    return gettext(msgid).format(**found.groupdict())
+                except (KeyError, IndexError, ValueError):  # a broken translation: never a 500
+                    return errors
+        return errors
+    if isinstance(errors, list):
+        return [translate_details(item, gettext) for item in errors]
+    if isinstance(errors, dict):
+        return {key: translate_details(value, gettext) for key, value in errors.items()}
+    return errors
 
 
 def money(cents: int | None, locale: str | Locale) -> str:

@@ -59,7 +59,7 @@ class Id(AsciiInteger):
 
     def _out_of_range(self, value: int) -> None:
         raise NotFound(_("No %(name)s %(value)s.", name=self.name or "row", value=value),
-                       errors={self.name or "id": ["No such id."]})
+                       errors={self.name or "id": [_("No such id.")]})
 
 
 class PageArgs(Schema):

@@ -32,7 +32,7 @@ LARGE_BODY_PATHS = frozenset({"/sync/v1/push"})
 # Strings of these bodies are checked by their own schemas (a push is parked, never refused whole
 # for one event's text: a store's queue must not stop on what its till accepted).
 UNCHECKED_TEXT_PATHS = frozenset({"/sync/v1/push"})
-TEXT_PROBLEM = "Only printable characters (no NUL or control characters)."
+TEXT_PROBLEM = _("Only printable characters (no NUL or control characters).")
 
 
 class PayloadTooLarge(ComptoirError):
@@ -116,7 +116,7 @@ def _check_body() -> None:
         if json_depth_exceeds(data):
             raise MalformedJSON(
                 _("The request body nests deeper than %(depth)s levels.", depth=limits.JSON_MAX_DEPTH),
-                errors={"body": [f"At most {limits.JSON_MAX_DEPTH} levels of nesting."]},
+                errors={"body": [_("At most %(depth)s levels of nesting.", depth=limits.JSON_MAX_DEPTH)]},
             )
         if request.path in UNCHECKED_TEXT_PATHS:
             return

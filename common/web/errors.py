@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from common.errors import HTTP_CODES, ComptoirError, field_errors, invalid_input_message
 from common.i18n import _
 
-from .i18n import translate
+from .i18n import translate, translate_details
 from .requestid import request_id
 
 log = logging.getLogger("comptoir.web")
@@ -57,8 +57,10 @@ def wants_json() -> bool:
 
 
 def body(status: int, code: str, message: str, errors: Any = None) -> dict[str, Any]:
-    """The error body; ``message`` in the caller's language (``common.i18n``), codes stable."""
-    return {"code": code, "status": status, "message": str(translate(message)), "errors": errors or {}}
+    """The error body; ``message`` and the fields at fault in the caller's language
+    (``common.i18n``), codes and data stable."""
+    return {"code": code, "status": status, "message": str(translate(message)),
+            "errors": translate_details(errors) if errors else {}}
 
 
 def _page(error: dict[str, Any]) -> str:

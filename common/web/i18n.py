@@ -84,6 +84,11 @@ def translate(text: Any) -> Any:
     return i18n.translate(text, gettext)
 
 
+def translate_details(errors: Any) -> Any:
+    """An error's fields at fault in the request's language (``common.i18n.translate_details``)."""
+    return i18n.translate_details(errors, gettext)
+
+
 def money(cents: int | None) -> str:
     return i18n.money(cents, get_locale() or "en_CA")
 

@@ -11,6 +11,7 @@ from common.errors import ComptoirError
 from common.i18n import _
 from common.limits import PAGE_MAX, parse_ascii_int
 from common.money import parse_amount
+from common.web.i18n import translate_details
 
 from ..auth.guard import MANAGERS, page_login_required, page_user
 from ..console.helpers import actor, describe
@@ -91,12 +92,12 @@ def _parse_product_form(creating: bool) -> tuple[dict[str, Any], dict[str, Any],
     try:
         data["price_cents"] = parse_amount(shown["price"])
     except ValueError:
-        errors["price"] = ["An amount such as 12.99 (at most two decimals)."]
+        errors["price"] = [_("An amount such as 12.99 (at most two decimals).")]
     for key in ("reorder_point", "max_stock"):
         try:
             data[key] = int(shown[key] or "0")
         except ValueError:
-            errors[key] = ["A whole number."]
+            errors[key] = [_("A whole number.")]
     return shown, data, errors
 
 
@@ -123,7 +124,7 @@ def _refused(product: Product | None, shown: dict[str, Any], exc: ComptoirError 
     return _render_product_form(
         product,
         shown,
-        field_errors if isinstance(field_errors, dict) else {},
+        translate_details(field_errors) if isinstance(field_errors, dict) else {},
         describe(exc),
         422 if isinstance(exc, ValidationError) else exc.status,
     )

@@ -34,7 +34,7 @@ def _check_barcode(session: Session, barcode: str | None, product_id: int | None
                 "Barcode %(barcode)s is not a valid EAN-13 (13 digits with a correct check digit).",
                 barcode=barcode,
             ),
-            errors={"barcode": ["Not a valid EAN-13: 13 digits, the last one a check digit."]},
+            errors={"barcode": [_("Not a valid EAN-13: 13 digits, the last one a check digit.")]},
         )
     owner = session.scalar(select(Product).where(Product.barcode == barcode))
     if owner is not None and owner.id != product_id:
@@ -46,7 +46,7 @@ def _check_barcode(session: Session, barcode: str | None, product_id: int | None
                 name=owner.name,
             ),
             code="duplicate_barcode",
-            errors={"barcode": [f"Already used by {owner.sku}."]},
+            errors={"barcode": [_("Already used by %(sku)s.", sku=owner.sku)]},
         )
 
 
@@ -54,7 +54,9 @@ def _check_limits(reorder_point: int, max_stock: int) -> None:
     if max_stock and max_stock < reorder_point:
         raise ValidationFailed(
             _("Max stock cannot be below the reorder point (0 means no maximum)."),
-            errors={"max_stock": [f"At least the reorder point ({reorder_point}), or 0."]},
+            errors={"max_stock": [
+                _("At least the reorder point (%(reorder_point)s), or 0.", reorder_point=reorder_point)
+            ]},
         )
 
 
@@ -64,7 +66,7 @@ def create_product(session: Session, values: dict[str, Any], actor: str) -> Prod
         raise Conflict(
             _("A product with SKU %(sku)s already exists.", sku=sku),
             code="duplicate_sku",
-            errors={"sku": ["Already exists."]},
+            errors={"sku": [_("Already exists.")]},
         )
     _check_barcode(session, values.get("barcode"), None)
     _check_limits(values.get("reorder_point", 0), values.get("max_stock", 0))
@@ -95,7 +97,7 @@ def update_product(session: Session, sku: str, changes: dict[str, Any], actor: s
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise ValidationFailed(
-            _("Unknown or read-only fields."), errors={k: ["Cannot be changed."] for k in unknown}
+            _("Unknown or read-only fields."), errors={k: [_("Cannot be changed.")] for k in unknown}
         )
     product = session.scalar(select(Product).where(Product.sku == sku).with_for_update())
     if product is None:

@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from common.i18n import _, field_error
 from common.limits import UNIT_PRICE_MAX_CENTS
 from common.money import decimal_amount
 from common.schemas import PageArgs, ProductSchema
@@ -21,7 +22,7 @@ class ProductPageSchema(Schema):
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 MAX_PRICE_CENTS = UNIT_PRICE_MAX_CENTS  # what a till may sell a unit at (common.limits)
-PRICE_ERROR = f"A price from 0 to {decimal_amount(MAX_PRICE_CENTS)}."
+PRICE_ERROR = field_error(_("A price from 0 to %(max)s.", max=decimal_amount(MAX_PRICE_CENTS)))
 MAX_LEVEL = 1_000_000
 
 
@@ -45,7 +46,7 @@ class _ProductFields(Schema):
         errors = {}
         for key in ("name", "category"):
             if key in data and not data[key].strip():
-                errors[key] = ["Cannot be blank."]
+                errors[key] = [_("Cannot be blank.")]
         if errors:
             raise ValidationError(errors)
 
@@ -64,7 +65,9 @@ class ProductCreateArgs(_ProductFields):
         required=True,
         validate=validate.Regexp(
             SKU_PATTERN,
-            error="Letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit.",
+            error=field_error(
+                _("Letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit.")
+            ),
         ),
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from common.clock import business_date, utcnow
 from common.errors import ComptoirError, summary
 from common.i18n import _
-from common.web.i18n import translate
+from common.web.i18n import translate, translate_details
 
 from ..auth.guard import page_user
 from ..models import Store
@@ -31,7 +31,7 @@ def describe(exc: ComptoirError | ValidationError) -> str:
         message = translate(_("Invalid input."))
     else:
         errors, message = exc.errors, translate(exc.message)
-    detail = summary(errors)
+    detail = summary(translate_details(errors))
     if detail and detail.split(":")[0] not in message:
         return f"{message} ({detail})"
     return message

@@ -133,9 +133,9 @@ def create_replenishment(
     """
     errors: dict[str, list[str]] = {}
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_REQUEST_QTY:
-        errors["qty"] = [f"A quantity from 1 to {MAX_REQUEST_QTY:,}."]
+        errors["qty"] = [_("A quantity from 1 to %(max)s.", max=f"{MAX_REQUEST_QTY:,}")]
     if session.get(Store, store_id) is None:
-        errors["store_id"] = [f"No store {store_id}."]
+        errors["store_id"] = [_("No store %(store_id)s.", store_id=store_id)]
     if errors:
         raise ValidationFailed(_("Invalid replenishment."), errors=errors)
     product = product_for_sku(session, sku)

@@ -56,5 +56,5 @@ def shifts(args: dict[str, Any]) -> dict[str, Any]:
     store_id = args.get("store")
     if store_id is not None and session.get(Store, store_id) is None:
         raise NotFound(_("No store %(store_id)s.", store_id=store_id), code="unknown_store",
-                       errors={"store": [f"No store {store_id}."]})
+                       errors={"store": [_("No store %(store_id)s.", store_id=store_id)]})
     return {"items": list_shifts(session, store_id, args.get("start"), args.get("end"))}

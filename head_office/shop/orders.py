@@ -47,7 +47,7 @@ def start_checkout(
         raise ValidationFailed(
             _("Send an Idempotency-Key header (1 to 200 printable characters) with each checkout."),
             code="idempotency_key_required",
-            errors={"Idempotency-Key": ["Required: 1 to 200 printable characters."]},
+            errors={"Idempotency-Key": [_("Required: 1 to 200 printable characters.")]},
         )
     # The reads before the order on a connection of their own, in autocommit: one round trip each.
     # The cart's availability read is the short road's stock verification.
@@ -62,9 +62,11 @@ def start_checkout(
         if order is not None:
             return answer(session, runner, order)
         priced = cart(session, customer.id, table)
-    inactive = {line["sku"]: ["No longer sold."] for line in priced.lines if not line["active"]}
+    inactive = {line["sku"]: [_("No longer sold.")] for line in priced.lines if not line["active"]}
     short = {
-        line["sku"]: [f"Only {line['available']} available, {line['qty']} asked."]
+        line["sku"]: [
+            _("Only %(available)s available, %(qty)s asked.", available=line["available"], qty=line["qty"])
+        ]
         for line in priced.lines
         if line["qty"] > line["available"]
     }
@@ -76,7 +78,7 @@ def start_checkout(
         if order is not None:
             return answer(session, runner, order)
     if not priced.lines:
-        raise ValidationFailed(_("Your cart is empty."), code="empty_cart", errors={"cart": ["Empty."]})
+        raise ValidationFailed(_("Your cart is empty."), code="empty_cart", errors={"cart": [_("Empty.")]})
     if inactive:
         raise Conflict(
             _("Some products are no longer sold: remove them from the cart."),

@@ -14,7 +14,7 @@ from common.errors import ComptoirError
 from common.i18n import _
 from common.limits import PAGE_MAX, QTY_MAX, parse_ascii_int
 from common.throttle import ThrottlePolicy
-from common.web.i18n import translate
+from common.web.i18n import translate, translate_details
 
 from ..auth.guard import end_page_session, start_page_session
 from ..auth.operations import authenticate
@@ -225,7 +225,7 @@ def _describe(exc: ComptoirError) -> str:
     if refusal is not None:
         return translate(refusal)
     message = translate(exc.message)
-    fields = [f"{key}: {' '.join(map(str, value))}" for key, value in exc.errors.items()
+    fields = [f"{key}: {' '.join(map(str, value))}" for key, value in translate_details(exc.errors).items()
               if isinstance(value, list)]
     return f"{message} ({'; '.join(fields)})" if fields else message
 

@@ -38,6 +38,7 @@ from sqlalchemy import Connection, Engine, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.clock import utcnow
+from common.i18n import _
 
 from ..changes import CHANGE_LOG_LOCK
 from ..models import CartLine, CentralStock, Order, OrderLine, Product, Saga, SagaStep
@@ -908,7 +909,8 @@ def _short_lines(session: Session, lines: list[OrderLine]) -> dict[str, list[str
         ).all()
     )
     return {
-        line.sku: [f"Only {max(available.get(line.product_id, 0), 0)} available, {line.qty} asked."]
+        line.sku: [_("Only %(available)s available, %(qty)s asked.",
+                      available=max(available.get(line.product_id, 0), 0), qty=line.qty)]
         for line in lines
         if line.qty > available.get(line.product_id, 0)
     }

@@ -6,6 +6,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from common.i18n import _, field_error
 from common.limits import INT64_MAX, PAGE_MAX, PAGE_SIZE_MAX, QTY_MAX, TEXT_MAX
 from common.schemas import Id
 
@@ -76,7 +77,9 @@ class CardArgs(Schema):
     number = fields.String(required=True, validate=validate.Length(min=12, max=30))
     exp_month = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=12))
     exp_year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
-    cvc = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{3,4}$", error="3 or 4 digits."))
+    cvc = fields.String(
+        required=True, validate=validate.Regexp(r"^[0-9]{3,4}$", error=field_error(_("3 or 4 digits.")))
+    )
 
     @validates_schema
     def _card(self, data, **_kwargs):

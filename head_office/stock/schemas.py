@@ -2,6 +2,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from common.i18n import _, field_error
+
 from .operations import MAX_QTY
 
 SKU: dict[str, Any] = {"required": True, "validate": validate.Length(min=1, max=64)}
@@ -29,7 +31,7 @@ class AdjustmentArgs(Schema):
         strict=True,
         validate=[
             validate.Range(min=-MAX_QTY, max=MAX_QTY),
-            validate.NoneOf([0], error="A non-zero number of units."),
+            validate.NoneOf([0], error=field_error(_("A non-zero number of units."))),
         ],
     )
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

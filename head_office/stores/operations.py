@@ -29,17 +29,19 @@ def add_store(
 ) -> Store:
     code = code.strip().upper()
     name = name.strip()
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if not CODE_PATTERN.match(code):
-        errors["code"] = ["A store code is S followed by digits, e.g. S06."]
+        errors["code"] = [_("A store code is S followed by digits, e.g. S06.")]
     if not name:
-        errors["name"] = ["A store needs a name."]
+        errors["name"] = [_("A store needs a name.")]
     elif problem := text_problem(name, max_length=120):
         errors["name"] = [problem]  # printable text only, from the console and the CLI alike
     if not is_valid_timezone(timezone):
-        errors["timezone"] = [f"Unknown timezone {timezone!r} (e.g. America/Toronto)."]
+        errors["timezone"] = [
+            _("Unknown timezone %(timezone)s (e.g. America/Toronto).", timezone=repr(timezone))
+        ]
     if store_id is not None and not 0 < store_id < 10_000:
-        errors["id"] = ["A store id is between 1 and 9999."]
+        errors["id"] = [_("A store id is between 1 and 9999.")]
     if errors:
         raise ValidationFailed(_("Invalid store."), errors=errors)
     if session.scalar(select(Store).where(Store.code == code)) is not None:

@@ -39,15 +39,15 @@ def add_user(
     """Create a user. Demo seeding passes a shorter ``min_password_length``."""
     errors: dict[str, list[str]] = {}
     if not USERNAME.match(username or ""):
-        errors["username"] = ["2 to 64 letters, digits, '.', '_' or '-'."]
+        errors["username"] = [_("2 to 64 letters, digits, '.', '_' or '-'.")]
     if not password or len(password) < min_password_length:
-        errors["password"] = [f"At least {min_password_length} characters."]
+        errors["password"] = [_("At least %(count)s characters.", count=min_password_length)]
     if role not in ROLES:
-        errors["role"] = [f"One of {', '.join(ROLES)}."]
+        errors["role"] = [_("One of %(choices)s.", choices=", ".join(ROLES))]
     if role in STAFF_ROLES and store_id is None:
-        errors["store_id"] = ["Store staff need a home store."]
+        errors["store_id"] = [_("Store staff need a home store.")]
     if store_id is not None and session.get(Store, store_id) is None:
-        errors["store_id"] = [f"No store {store_id}."]
+        errors["store_id"] = [_("No store %(store_id)s.", store_id=store_id)]
     if errors:
         raise ValidationFailed(_("Invalid user."), errors=errors)
     if session.scalar(select(User).where(func.lower(User.username) == username.lower())):
@@ -103,7 +103,8 @@ def change_password(
     """Set a new password; every token and session of the user ends."""
     if not password or len(password) < min_password_length:
         raise ValidationFailed(
-            _("Invalid password."), errors={"password": [f"At least {min_password_length} characters."]}
+            _("Invalid password."),
+            errors={"password": [_("At least %(count)s characters.", count=min_password_length)]},
         )
     user = get_user(session, username)
     user.password_hash = hash_password(password)

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from common.i18n import _, field_error
 from common.limits import (
     DISCOUNT_PERCENT_MAX,
     LINES_MAX,
@@ -29,7 +30,9 @@ class SaleLineArgs(Schema):
         strict=True,
         validate=validate.Range(
             min=QTY_MIN, max=QTY_MAX,
-            error=f"The quantity must be between {QTY_MIN} and {QTY_MAX}.",
+            error=field_error(
+                _("The quantity must be between %(min)s and %(max)s.", min=QTY_MIN, max=QTY_MAX)
+            ),
         ),
     )
     # A number in the OpenAPI document (``as_string=False``), kept exact as a Decimal.
@@ -44,22 +47,23 @@ class SaleLineArgs(Schema):
     )
 
     @validates_schema
-    def one_discount(self, data: dict[str, Any], **_: Any) -> None:
+    def one_discount(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("discount_percent") is not None and data.get("discount_cents") is not None:
-            raise ValidationError("Give discount_percent or discount_cents, not both.",
+            raise ValidationError(_("Give discount_percent or discount_cents, not both."),
                                   "discount_cents")
 
 
 class PaymentArgs(Schema):
     tender = fields.String(
         required=True,
-        validate=validate.OneOf(TENDERS, error="Unknown tender: use cash or card."),
+        validate=validate.OneOf(TENDERS, error=field_error(_("Unknown tender: use cash or card."))),
     )
     amount_cents = fields.Integer(
         required=True, strict=True,
         validate=validate.Range(
             min=PAYMENT_MIN_CENTS, max=PAYMENT_MAX_CENTS,
-            error=f"A payment is between {PAYMENT_MIN_CENTS} and {PAYMENT_MAX_CENTS} cents.",
+            error=field_error(_("A payment is between %(min)s and %(max)s cents.",
+                                min=PAYMENT_MIN_CENTS, max=PAYMENT_MAX_CENTS)),
         ),
     )
 
@@ -73,7 +77,8 @@ class SaleArgs(Schema):
     lines = fields.List(
         fields.Nested(SaleLineArgs), required=True,
         validate=validate.Length(min=LINES_MIN, max=LINES_MAX,
-                                 error=f"A sale has between {LINES_MIN} and {LINES_MAX} lines."),
+                                 error=field_error(_("A sale has between %(min)s and %(max)s lines.",
+                                                   min=LINES_MIN, max=LINES_MAX))),
     )
     payments = fields.List(
         fields.Nested(PaymentArgs), load_default=list, validate=validate.Length(max=PAYMENTS_MAX)

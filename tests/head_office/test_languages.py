@@ -77,3 +77,50 @@ def test_a_console_refusal_is_flashed_in_french(client, demo_chain) -> None:
                                 "back": "/stock"})
     text = refused.get_data(as_text=True)
     assert "Impossible de retirer 100000 de GRO-009" in text and 'class="flash error"' in text
+
+
+def test_the_fields_at_fault_speak_the_callers_language_and_data_stays_data(client, demo_chain, token_for) -> None:
+    """An answer's ``errors``: marshmallow's own messages, the validators' and the code's, in
+    French for a French caller; values a client matches on (roles) as they are."""
+    headers = token_for("manager", "manager")
+    bad = {"sku": "bad sku!", "name": "x" * 201, "category": "Snacks", "price_cents": -1,
+           "tax_class": "luxury", "reorder_point": "3"}
+    french = client.post("/api/v1/products", json=bad, headers={**headers, "Accept-Language": "fr"})
+    english = client.post("/api/v1/products", json=bad, headers={**headers, "Accept-Language": "en"})
+    assert french.status_code == english.status_code == 422
+    assert french.json["code"] == english.json["code"] and french.json["errors"].keys() == english.json["errors"].keys()
+    assert french.json["errors"]["name"] == ["De 1 à 200 caractères."]
+    assert english.json["errors"]["name"] == ["Length must be between 1 and 200."]
+    assert french.json["errors"]["sku"][0].startswith("Lettres, chiffres")
+    assert french.json["errors"]["price_cents"][0].startswith("Un prix de 0 à ")
+    assert french.json["errors"]["tax_class"] == ["Doit être l'une de ces valeurs : standard, exempt."]
+    assert french.json["errors"]["reorder_point"] == ["Pas un nombre entier valide."]
+
+    duplicate = client.post("/api/v1/products", headers={**headers, "Accept-Language": "fr"}, json={
+        "sku": "SNK-001", "name": "Chips", "category": "Snacks", "price_cents": 100, "tax_class": "standard"})
+    assert duplicate.status_code == 409 and duplicate.json["errors"] == {"sku": ["Existe déjà."]}
+
+    cashier = token_for("cashier1", "cashier")
+    role_fr = client.get("/api/v1/users", headers={**cashier, "Accept-Language": "fr"})
+    role_en = client.get("/api/v1/users", headers={**cashier, "Accept-Language": "en"})
+    assert role_fr.json["errors"] == role_en.json["errors"] and role_fr.json["errors"]
+
+
+def test_a_console_form_notes_its_fields_at_fault_in_french(client, demo_chain) -> None:
+    sign_in(client, "manager", "manager")
+    french = {"Accept-Language": "fr"}
+    page = client.get("/products/new", headers=french).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    refused = client.post("/products/new", headers=french, data={
+        "csrf_token": token, "sku": "NEW-1", "name": "Pain", "category": "Boulangerie", "price": "abc",
+        "tax_class": "exempt", "barcode": "", "reorder_point": "x", "max_stock": "10"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Un montant comme 12,99 (deux décimales au plus)." in text and "Un nombre entier." in text
+    assert "An amount such as" not in text and "A whole number" not in text
+    refused = client.post("/products/new", headers=french, data={
+        "csrf_token": token, "sku": "NEW-1", "name": "P" * 201, "category": "Boulangerie", "price": "2.50",
+        "tax_class": "exempt", "barcode": "123", "reorder_point": "1", "max_stock": "10"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "De 1 à 200 caractères." in text
+    assert "Length must be" not in text
