@@ -64,6 +64,15 @@ class Msg(str):
         return (_rebuild, (self.msgid, self.params))
 
 
+class Cents(int):
+    """An amount of money among a message's parameters: English text shows ``$1,234.50``, and a
+    translated message says it the reader's way (``1 234,50 $`` in French)."""
+
+    def __str__(self) -> str:
+        whole, part = divmod(abs(int(self)), 100)
+        return f"{'-' if self < 0 else ''}${whole:,}.{part:02d}"
+
+
 def _format(text: str, params: dict[str, Any]) -> str:
     """``text % params``: a literal percent sign is written ``%%`` in a message, as in templates."""
     if "%" not in text:
@@ -83,10 +92,13 @@ def _(msgid: str, **params: Any) -> Msg:
     return Msg(msgid, **params)
 
 
-def translate(text: Any, gettext: Callable[[str], str]) -> Any:
-    """``text`` in the language ``gettext`` speaks; anything not a string is returned as is."""
+def translate(text: Any, gettext: Callable[[str], str], locale: str | Locale | None = None) -> Any:
+    """``text`` in the language ``gettext`` speaks (amounts in ``locale``'s format when given);
+    anything not a string is returned as is."""
+    if isinstance(text, Cents):
+        return money(int(text), locale) if locale else str(text)
     if isinstance(text, Msg):
-        params = {k: translate(v, gettext) for k, v in text.params.items()}
+        params = {k: translate(v, gettext, locale) for k, v in text.params.items()}
         translated = gettext(text.msgid)
         if "%" not in translated:
             return translated
@@ -97,9 +109,9 @@ def translate(text: Any, gettext: Callable[[str], str]) -> Any:
     if isinstance(text, str):
         return gettext(text) if text else text
     if isinstance(text, list):
-        return [translate(item, gettext) for item in text]
+        return [translate(item, gettext, locale) for item in text]
     if isinstance(text, dict):
-        return {key: translate(value, gettext) for key, value in text.items()}
+        return {key: translate(value, gettext, locale) for key, value in text.items()}
     return text
 
 
@@ -160,17 +172,17 @@ def _as_pattern(msgid: str) -> re.Pattern[str]:
 _PATTERNS = tuple((_as_pattern(message.msgid), message.msgid) for message in MARSHMALLOW_PATTERNS)
 
 
-def translate_details(errors: Any, gettext: Callable[[str], str]) -> Any:
+def translate_details(errors: Any, gettext: Callable[[str], str], locale: str | Locale | None = None) -> Any:
     """The fields at fault (an error's ``errors``) in the language ``gettext`` speaks: marked
     messages and marshmallow's own; any other value (a status, a sequence number, a role the
     client matches on) is data and stays as it is."""
     if isinstance(errors, Msg):
-        return translate(errors, gettext)
+        return translate(errors, gettext, locale)
     if isinstance(errors, str):
         if errors in _KNOWN:
             return gettext(errors)
         if errors in _FIELD_ERRORS:
-            return translate(_FIELD_ERRORS[errors], gettext)
+            return translate(_FIELD_ERRORS[errors], gettext, locale)
         for pattern, msgid in _PATTERNS:
             found = pattern.fullmatch(errors)
             if found:
@@ -180,9 +192,9 @@ def translate_details(errors: Any, gettext: Callable[[str], str]) -> Any:
                     return errors
         return errors
     if isinstance(errors, list):
-        return [translate_details(item, gettext) for item in errors]
+        return [translate_details(item, gettext, locale) for item in errors]
     if isinstance(errors, dict):
-        return {key: translate_details(value, gettext) for key, value in errors.items()}
+        return {key: translate_details(value, gettext, locale) for key, value in errors.items()}
     return errors
 
 

@@ -34,7 +34,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from .errors import Conflict, ValidationFailed
-from .i18n import _
+from .i18n import Cents, _
 from .limits import (
     DISCOUNT_PERCENT_MAX,
     LINES_MAX,
@@ -46,7 +46,7 @@ from .limits import (
     QTY_MIN,
     UNIT_PRICE_MAX_CENTS,
 )
-from .money import format_cents, percent_of, round_half_up
+from .money import percent_of, round_half_up
 from .taxes import TaxTable, compute_taxes
 
 TENDERS = ("cash", "card")
@@ -86,7 +86,7 @@ def line_discount(
     if discount_percent is not None and discount_cents is not None:
         raise ValidationFailed(
             _('Give a line discount as a percentage or as an amount, not both.'),
-            errors={where: ["discount_percent and discount_cents are exclusive"]},
+            errors={where: [_("Give discount_percent or discount_cents, not both.")]},
         )
     if discount_percent is not None:
         percent = _percent(discount_percent)
@@ -97,7 +97,7 @@ def line_discount(
                     discount_percent_max=DISCOUNT_PERCENT_MAX,
                 ),
                 code="invalid_discount",
-                errors={where: [f"discount_percent must be between 0 and {DISCOUNT_PERCENT_MAX}"]},
+                errors={where: [_("discount_percent is between 0 and %(max)s.", max=DISCOUNT_PERCENT_MAX)]},
             )
         return percent_of(gross_cents, percent)
     if discount_cents is None:
@@ -107,11 +107,11 @@ def line_discount(
         raise ValidationFailed(
             _(
                 'A discount of %(v1)s is more than the line (%(v3)s).',
-                v1=format_cents(discount_cents),
-                v3=format_cents(gross_cents),
+                v1=Cents(discount_cents),
+                v3=Cents(gross_cents),
             ),
             code="invalid_discount",
-            errors={where: ["discount_cents must be between 0 and the line amount"]},
+            errors={where: [_("discount_cents is between 0 and the line amount.")]},
         )
     return discount_cents
 
@@ -252,7 +252,7 @@ def check_line_shape(index: int, line: Mapping[str, Any]) -> None:
         raise ValidationFailed(
             _('Line %(v1)s: the quantity must be at least %(qty_min)s.', v1=index + 1, qty_min=QTY_MIN),
             code="invalid_quantity",
-            errors={where: [f"must be a whole number of at least {QTY_MIN}"]},
+            errors={where: [_("A whole number, at least %(min)s.", min=QTY_MIN)]},
         )
     if qty > QTY_MAX:
         raise ValidationFailed(
@@ -263,7 +263,7 @@ def check_line_shape(index: int, line: Mapping[str, Any]) -> None:
                 qty_max=format(QTY_MAX, ','),
             ),
             code="invalid_quantity",
-            errors={where: [f"must be at most {QTY_MAX}"]},
+            errors={where: [_("At most %(max)s.", max=QTY_MAX)]},
         )
 
 
@@ -273,13 +273,13 @@ def product_problem(index: int, sku: str, product: Mapping[str, Any] | None) -> 
         return ValidationFailed(
             _('Unknown product %(sku)s.', sku=repr(sku)),
             code="unknown_product",
-            errors={f"lines.{index}.sku": [f"no product {sku}"]},
+            errors={f"lines.{index}.sku": [_("No product %(sku)s.", sku=sku)]},
         )
     if not product["active"]:
         return ValidationFailed(
             _('%(v0)s (%(sku)s) is no longer sold.', v0=product["name"], sku=sku),
             code="product_inactive",
-            errors={f"lines.{index}.sku": ["inactive product"]},
+            errors={f"lines.{index}.sku": [_("No longer sold.")]},
         )
     return None
 
@@ -313,7 +313,7 @@ def price_lines(
     Refuses no lines or too many, bad quantities and discounts, unknown and inactive products.
     """
     if not lines:
-        raise ValidationFailed(_('A sale needs at least one line.'), errors={"lines": ["empty"]})
+        raise ValidationFailed(_('A sale needs at least one line.'), errors={"lines": [_("Empty.")]})
     if len(lines) > LINES_MAX:
         raise ValidationFailed(
             _(
@@ -322,7 +322,7 @@ def price_lines(
                 v3=len(lines),
             ),
             code="too_many_lines",
-            errors={"lines": [f"at most {LINES_MAX} lines"]},
+            errors={"lines": [_("At most %(max)s lines.", max=LINES_MAX)]},
         )
     for index, line in enumerate(lines):
         check_line_shape(index, line)
@@ -370,12 +370,14 @@ def check_stock(lines: Sequence[PricedLine], on_hand: Mapping[str, int], allow_o
 def payment_problem(tender: Any, amount: Any) -> tuple[str, str] | None:
     """``(field, message)`` when a payment is not one the limits allow, else None."""
     if tender not in TENDERS:
-        return "tender", f"must be one of {', '.join(TENDERS)}"
+        return "tender", _("One of %(choices)s.", choices=", ".join(TENDERS))
     if isinstance(amount, bool) or not isinstance(amount, int):
-        return "amount_cents", "must be a whole number of cents"
+        return "amount_cents", _("A whole number of cents.")
     if not PAYMENT_MIN_CENTS <= amount <= PAYMENT_MAX_CENTS:
-        return "amount_cents", (
-            f"must be between {format_cents(PAYMENT_MIN_CENTS)} and {format_cents(PAYMENT_MAX_CENTS)}"
+        return "amount_cents", _(
+            "Between %(min)s and %(max)s.",
+            min=Cents(PAYMENT_MIN_CENTS),
+            max=Cents(PAYMENT_MAX_CENTS),
         )
     return None
 
@@ -391,7 +393,7 @@ def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int
     if len(payments) > PAYMENTS_MAX:
         raise ValidationFailed(
             _('A sale takes at most %(payments_max)s payments.', payments_max=PAYMENTS_MAX),
-            errors={"payments": [f"at most {PAYMENTS_MAX} payments"]},
+            errors={"payments": [_("At most %(max)s payments.", max=PAYMENTS_MAX)]},
         )
     card = cash = 0
     for index, payment in enumerate(payments):
@@ -409,8 +411,8 @@ def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int
             raise ValidationFailed(
                 _(
                     'A payment is between %(v1)s and %(v3)s.',
-                    v1=format_cents(PAYMENT_MIN_CENTS),
-                    v3=format_cents(PAYMENT_MAX_CENTS),
+                    v1=Cents(PAYMENT_MIN_CENTS),
+                    v3=Cents(PAYMENT_MAX_CENTS),
                 ),
                 code="invalid_amount",
                 errors={f"payments.{index}.amount_cents": [message]},
@@ -424,23 +426,23 @@ def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int
             _(
                 'Card payments (%(v1)s) are more than the amount due (%(v3)s); only cash can '
                 'give change.',
-                v1=format_cents(card),
-                v3=format_cents(total_cents),
+                v1=Cents(card),
+                v3=Cents(total_cents),
             ),
             code="card_exceeds_total",
-            errors={"payments": ["card total exceeds the sale total"]},
+            errors={"payments": [_("The card pays more than the sale total.")]},
         )
     paid = card + cash
     if paid < total_cents:
         raise ValidationFailed(
             _(
                 'Payments (%(v1)s) do not cover the total (%(v3)s): %(v5)s missing.',
-                v1=format_cents(paid),
-                v3=format_cents(total_cents),
-                v5=format_cents(total_cents - paid),
+                v1=Cents(paid),
+                v3=Cents(total_cents),
+                v5=Cents(total_cents - paid),
             ),
             code="insufficient_payment",
-            errors={"payments": ["payments do not cover the total"]},
+            errors={"payments": [_("The payments do not cover the total.")]},
         )
     return paid, paid - total_cents
 
@@ -477,12 +479,12 @@ def settle_cash(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tupl
         raise ValidationFailed(
             _(
                 'Payments (%(v1)s) do not cover the total (%(v3)s): %(v5)s missing.',
-                v1=format_cents(paid),
-                v3=format_cents(due),
-                v5=format_cents(due - paid),
+                v1=Cents(paid),
+                v3=Cents(due),
+                v5=Cents(due - paid),
             ),
             code="insufficient_payment",
-            errors={"payments": ["payments do not cover the total"]},
+            errors={"payments": [_("The payments do not cover the total.")]},
         )
     return paid, paid - due, rounding
 
@@ -590,19 +592,19 @@ def plan_refund(
                 _(
                     'Only %(left)s can go back to the card on this sale (the card paid '
                     '%(paid)s); refund %(amount)s in cash instead.',
-                    left=format_cents(card_left),
-                    paid=format_cents(card_paid),
-                    amount=format_cents(refund_cents),
+                    left=Cents(card_left),
+                    paid=Cents(card_paid),
+                    amount=Cents(refund_cents),
                 ),
                 code="card_refund_exceeds_card_paid",
-                errors={"tender": ["the card did not pay that much on this sale"]},
+                errors={"tender": [_("The card did not pay that much on this sale.")]},
             )
         owed = [{"tender": "card", "amount_cents": refund_cents}] if refund_cents else []
     else:
         raise ValidationFailed(
             _('A refund is in cash or to the card.'),
             code="invalid_tender",
-            errors={"tender": [f"one of {', '.join(TENDERS)}"]},
+            errors={"tender": [_("One of %(choices)s.", choices=", ".join(TENDERS))]},
         )
     refunds: list[dict[str, Any]] = []
     rounding = 0
@@ -734,7 +736,7 @@ def _payments_problem(p: Mapping[str, Any]) -> str | None:
     for index, payment in enumerate(payments):
         problem = payment_problem(payment.get("tender"), payment.get("amount_cents"))
         if problem is not None:
-            return f"payment {index + 1}: {problem[0]} {problem[1]}"
+            return f"payment {index + 1}: {problem[0]}: {problem[1]}"
         if payment["tender"] == "card":
             card += payment["amount_cents"]
         else:

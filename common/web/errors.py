@@ -113,7 +113,8 @@ def handle_http_exception(exc: HTTPException) -> Any:
     headers.update(data.get("headers") or {})
     errors = field_errors(data.get("errors") or data.get("messages") or {})
     if status == 422:
-        return respond(body(422, "validation_error", invalid_input_message(errors), errors), headers)
+        message = invalid_input_message(translate_details(errors))  # the fields at fault, said as in errors
+        return respond(body(422, "validation_error", message, errors), headers)
     if status == 400 and _is_malformed_json():
         return respond(body(400, "malformed_json", _("The request body is not valid JSON.")), headers)
     code = data.get("code") or HTTP_CODES.get(status) or exc.name.lower().replace(" ", "_")

@@ -81,12 +81,12 @@ def _select_locale(user_language: UserLanguage) -> str:
 
 def translate(text: Any) -> Any:
     """A message (``common.i18n._``) or catalog text in the request's language."""
-    return i18n.translate(text, gettext)
+    return i18n.translate(text, gettext, get_locale() or "en_CA")
 
 
 def translate_details(errors: Any) -> Any:
     """An error's fields at fault in the request's language (``common.i18n.translate_details``)."""
-    return i18n.translate_details(errors, gettext)
+    return i18n.translate_details(errors, gettext, get_locale() or "en_CA")
 
 
 def money(cents: int | None) -> str:

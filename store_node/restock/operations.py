@@ -59,7 +59,7 @@ def create_request(
                 max_request_qty=format(MAX_REQUEST_QTY, ','),
             ),
             code="invalid_quantity",
-            errors={"qty": [f"must be between 1 and {MAX_REQUEST_QTY}"]},
+            errors={"qty": [_("Between %(min)s and %(max)s.", min=1, max=MAX_REQUEST_QTY)]},
         )
     now = isoformat_z(utcnow())
     request_id = new_id()
@@ -69,7 +69,7 @@ def create_request(
             raise ValidationFailed(
                 _('%(name)s (%(sku)s) is no longer sold.', name=product['name'], sku=sku),
                 code="product_inactive",
-                errors={"sku": ["inactive product"]},
+                errors={"sku": [_("No longer sold.")]},
             )
         conn.execute(
             "INSERT INTO restock_requests (id, sku, qty, status, requested_by, created_at,"
@@ -127,7 +127,7 @@ def receive(
                 max_request_qty=format(MAX_REQUEST_QTY, ','),
             ),
             code="invalid_quantity",
-            errors={"qty": [f"must be between 0 and {MAX_REQUEST_QTY}"]},
+            errors={"qty": [_("Between %(min)s and %(max)s.", min=0, max=MAX_REQUEST_QTY)]},
         )
     now = isoformat_z(utcnow())
     with immediate(db) as conn:

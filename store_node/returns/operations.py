@@ -57,7 +57,7 @@ def _find_sale_row(conn: Any, sale_id: str | None, receipt_number: str | None) -
     else:
         raise ValidationFailed(
             _('Name the sale to return from: its receipt number or its id.'),
-            errors={"receipt_number": ["sale_id or receipt_number is required"]},
+            errors={"receipt_number": [_("Give sale_id or receipt_number.")]},
         )
     if row is None:
         raise NotFound(_('No sale %(ref)s at this store.', ref=repr(ref)), code="sale_not_found")
@@ -80,7 +80,7 @@ def _allocate_lines(
                     qty_min=QTY_MIN,
                 ),
                 code="invalid_quantity",
-                errors={f"lines.{index}.qty": [f"must be at least {QTY_MIN}"]},
+                errors={f"lines.{index}.qty": [_("At least %(min)s.", min=QTY_MIN)]},
             )
         line_no = item.get("line_no")
         sku = item.get("sku")
@@ -93,7 +93,7 @@ def _allocate_lines(
                     if sku else _("Sale %(receipt)s has no line %(line_no)s.", receipt=receipt,
                                   line_no=line_no),
                     code="not_on_sale",
-                    errors={f"lines.{index}": ["no such line on the sale"]},
+                    errors={f"lines.{index}": [_("No such line on the sale.")]},
                 )
             candidates = [line]
         else:
@@ -102,7 +102,7 @@ def _allocate_lines(
                 raise ValidationFailed(
                     _('%(sku)s is not on sale %(receipt)s.', sku=sku, receipt=receipt),
                     code="not_on_sale",
-                    errors={f"lines.{index}.sku": ["not sold on this sale"]},
+                    errors={f"lines.{index}.sku": [_("Not sold on this sale.")]},
                 )
         left = sum(c["qty"] - c["returned"] - take.get(c["line_no"], 0) for c in candidates)
         if qty > left:
@@ -122,7 +122,7 @@ def _allocate_lines(
                     qty=qty,
                 ),
                 code="over_return",
-                errors={f"lines.{index}.qty": [f"at most {left}"]},
+                errors={f"lines.{index}.qty": [_("At most %(max)s.", max=left)]},
             )
         for candidate in candidates:
             room = candidate["qty"] - candidate["returned"] - take.get(candidate["line_no"], 0)
@@ -161,7 +161,7 @@ def record_return(
     if reason is not None and (len(reason) > TEXT_MAX or any(ord(c) < 32 for c in reason)):
         raise ValidationFailed(
             _("A reason is 1 to %(max)s printable characters.", max=TEXT_MAX),
-            errors={"reason": [f"1 to {TEXT_MAX} printable characters"]},
+            errors={"reason": [_("%(min)s to %(max)s printable characters.", min=1, max=TEXT_MAX)]},
         )
     if not lines:
         raise ValidationFailed(_('Choose at least one line to return.'), errors={"lines": ["empty"]})

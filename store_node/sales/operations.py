@@ -125,7 +125,9 @@ def record_sale(
                     v3=', '.join(map(str, over_limit)),
                 ),
                 code="approval_required",
-                errors={"lines": {str(n - 1): ["discount needs approval"] for n in over_limit}},
+                errors={"lines": {
+                    str(n - 1): [_("This discount needs a store manager's approval.")] for n in over_limit
+                }},
             )
         needs_count = check_stock(priced, on_hand, settings.allow_oversell)
         paid, change, rounding = settle_cash(sale.total_cents, payments)

@@ -60,17 +60,17 @@ def counted_total(counts: Mapping[str, Any]) -> tuple[int, dict[str, int]]:
         except (TypeError, ValueError):
             raise ValidationFailed(
                 _("Count the drawer in whole units per bill or coin."),
-                errors={str(key): ["a whole number of units"]},
+                errors={str(key): [_("A whole number of units.")]},
             ) from None
         if denomination not in DENOMINATIONS:
             raise ValidationFailed(
                 _("%(value)s is not a Canadian bill or coin.", value=key),
-                errors={str(key): ["unknown denomination"]},
+                errors={str(key): [_("Not a Canadian bill or coin.")]},
             )
         if not 0 <= units <= 100_000:
             raise ValidationFailed(
                 _("Between 0 and 100,000 units of each bill or coin."),
-                errors={str(key): ["0 to 100000"]},
+                errors={str(key): [_("Between %(min)s and %(max)s.", min=0, max=100000)]},
             )
         if units:
             clean[str(denomination)] = units
@@ -81,7 +81,7 @@ def check_amount(value: Any, name: str, minimum: int = 0) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= PAYMENT_MAX_CENTS:
         raise ValidationFailed(
             _("An amount between %(low)s and %(high)s cents.", low=minimum, high=PAYMENT_MAX_CENTS),
-            errors={name: [f"between {minimum} and {PAYMENT_MAX_CENTS}"]},
+            errors={name: [_("Between %(min)s and %(max)s.", min=minimum, max=PAYMENT_MAX_CENTS)]},
         )
     return value
 
@@ -123,7 +123,7 @@ def check_register(register: Any, known: tuple[str, ...]) -> str:
             _("Unknown register %(register)s: this store has %(known)s.",
               register=register, known=", ".join(known)),
             code="unknown_register",
-            errors={"register": [f"one of {', '.join(known)}"]},
+            errors={"register": [_("One of %(choices)s.", choices=", ".join(known))]},
         )
     return register
 
@@ -189,7 +189,7 @@ def add_cash_movement(
     if not reason or len(reason) > TEXT_MAX or any(ord(c) < 32 for c in reason):
         raise ValidationFailed(
             _("Say why the cash goes in or out (1 to %(max)s characters).", max=TEXT_MAX),
-            errors={"reason": ["required"]},
+            errors={"reason": [_("Required.")]},
         )
     occurred_at = isoformat_z(utcnow())
     with immediate(db) as conn:
@@ -202,7 +202,7 @@ def add_cash_movement(
                 raise Conflict(
                     _("The drawer should hold only %(amount)s cents.", amount=expected),
                     code="not_enough_cash",
-                    errors={"amount_cents": [f"at most {expected}"]},
+                    errors={"amount_cents": [_("At most %(max)s.", max=expected)]},
                 )
         movement = {
             "id": new_id(), "shift_id": shift_id, "kind": kind, "amount_cents": amount_cents,

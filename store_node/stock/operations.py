@@ -80,7 +80,7 @@ def count(
     if counted < 0 or counted > MAX_STOCK_QTY:
         raise ValidationFailed(
             _('A count is between 0 and %(max)s.', max=format(MAX_STOCK_QTY, ",")),
-            errors={"counted": ["out of range"]},
+            errors={"counted": [_("Out of range.")]},
         )
     occurred_at = isoformat_z(utcnow())
     with immediate(db) as conn:
@@ -108,12 +108,12 @@ def adjust(
     if not reason:
         raise ValidationFailed(
             _('Say why the stock is adjusted (damaged, stolen, found...).'),
-            errors={"reason": ["required"]},
+            errors={"reason": [_("Required.")]},
         )
     if delta == 0 or abs(delta) > MAX_STOCK_QTY:
         raise ValidationFailed(
             _('An adjustment changes the stock by a non-zero amount.'),
-            errors={"delta": [f"must be non-zero and at most {MAX_STOCK_QTY:,} either way"]},
+            errors={"delta": [_("Not zero, and at most %(max)s either way.", max=f"{MAX_STOCK_QTY:,}")]},
         )
     occurred_at = isoformat_z(utcnow())
     with immediate(db) as conn:
@@ -130,14 +130,14 @@ def adjust(
                     v8=current['on_hand'] + delta,
                 ),
                 code="negative_stock",
-                errors={"delta": ["would make the stock negative"]},
+                errors={"delta": [_("Would make the stock negative.")]},
             )
         if current["on_hand"] + delta > MAX_STOCK_QTY:
             raise ValidationFailed(
                 _('%(name)s (%(sku)s) has %(on_hand)s on hand: adding %(delta)s would pass %(max)s.',
                   name=current['name'], sku=sku, on_hand=current['on_hand'], delta=delta,
                   max=format(MAX_STOCK_QTY, ",")),
-                errors={"delta": [f"would leave more than {MAX_STOCK_QTY:,} on hand"]},
+                errors={"delta": [_("Would leave more than %(max)s on hand.", max=f"{MAX_STOCK_QTY:,}")]},
             )
         balance = move_stock(conn, sku, delta, "adjustment", None, by.username, occurred_at,
                              reason=reason)

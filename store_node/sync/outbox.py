@@ -29,7 +29,7 @@ from sync.protocol import EVENT_TYPES
 
 from ..db import immediate
 
-TEXT_PROBLEM = "Only printable characters (no NUL or control characters)."
+TEXT_PROBLEM = _("Only printable characters (no NUL or control characters).")
 
 
 def next_value(conn: sqlite3.Connection, name: str) -> int:

@@ -9,9 +9,9 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from flask_babel import force_locale
 
 from common.errors import ComptoirError, NotFound, ValidationFailed
-from common.i18n import LANGUAGES, _, language_code
+from common.i18n import LANGUAGES, Cents, _, language_code
 from common.limits import PAYMENT_MAX_CENTS, PAYMENT_MIN_CENTS, QTY_MAX, QTY_MIN, parse_ascii_int
-from common.money import format_cents, parse_amount
+from common.money import parse_amount
 from common.pricing import cash_needed
 from common.web.i18n import language
 
@@ -174,7 +174,7 @@ def _amount(field: str, label: str) -> int | None:
     if not PAYMENT_MIN_CENTS <= cents <= PAYMENT_MAX_CENTS:
         raise ValidationFailed(
             _("The %(label)s amount is between %(low)s and %(high)s for one payment.", label=label,
-              low=format_cents(PAYMENT_MIN_CENTS), high=format_cents(PAYMENT_MAX_CENTS)),
+              low=Cents(PAYMENT_MIN_CENTS), high=Cents(PAYMENT_MAX_CENTS)),
             code="invalid_amount",
         )
     return cents

@@ -102,3 +102,36 @@ def test_a_reprint_comes_out_in_the_language_the_receipt_was_printed_in(client, 
     assert "Subtotal" in reprint.get_data(as_text=True) and "$5.75" in reprint.get_data(as_text=True)
     client.post(f"/receipt/{sold.json['id']}/language", data={"csrf_token": token, "language": "de"})
     assert store.scalar("SELECT receipt_language FROM sales WHERE id = ?", (sold.json["id"],)) == "en"
+
+
+def test_the_fields_at_fault_speak_the_callers_language(cashier, store) -> None:
+    """A refused sale's ``errors`` in French for a French caller: the code's notes and
+    marshmallow's, beside the same keys and codes in English."""
+    store.add_product("T-TWO", 500, on_hand=5)
+    over = {"lines": [{"sku": "T-TWO", "qty": 1}], "payments": [{"tender": "card", "amount_cents": 10_000}]}
+    asked = {"lines": [{"sku": "T-TWO", "qty": 0}], "payments": [{"tender": "cheque", "amount_cents": 1}]}
+    for body, french_notes in (
+        (over, {"payments": ["La carte paie plus que le total de la vente."]}),
+        (asked, {"lines": {"0": {"qty": ["La quantité doit être entre 1 et 10000."]}},
+                 "payments": {"0": {"tender": ["Mode de paiement inconnu : comptant ou carte."]}}}),
+    ):
+        french = cashier.client.post("/api/v1/sales", json=body,
+                                     headers={**cashier.headers, "Accept-Language": "fr"})
+        english = cashier.client.post("/api/v1/sales", json=body,
+                                      headers={**cashier.headers, "Accept-Language": "en"})
+        assert french.status_code == english.status_code and french.json["code"] == english.json["code"]
+        assert french.json["errors"] == french_notes, french.json
+        assert english.json["errors"] != french.json["errors"]
+        if french.json["code"] == "validation_error":  # the message names the fields at fault in French too
+            assert "Mode de paiement inconnu" in french.json["message"]
+            assert "Unknown tender" not in french.json["message"]
+
+
+def test_amounts_in_a_message_are_written_the_readers_way(cashier, store) -> None:
+    store.add_product("T-SIX", 575, on_hand=5, tax_class="exempt")
+    body = {"lines": [{"sku": "T-SIX", "qty": 1}], "payments": [{"tender": "card", "amount_cents": 10_000}]}
+    french = cashier.client.post("/api/v1/sales", json=body, headers={**cashier.headers, "Accept-Language": "fr"})
+    english = cashier.client.post("/api/v1/sales", json=body, headers={**cashier.headers, "Accept-Language": "en"})
+    assert "(100,00\xa0$)" in french.json["message"] and "(5,75\xa0$)" in french.json["message"]
+    assert "$" not in french.json["message"].replace("\xa0$", "")
+    assert "($100.00)" in english.json["message"] and "($5.75)" in english.json["message"]
