@@ -88,6 +88,19 @@ class Interrupted(BaseException):
     """Stands for the process dying at a step boundary (nothing after it runs)."""
 
 
+def interrupted_after_reserve(app, client, headers):
+    """A checkout whose process dies once its stock is reserved: its saga is left running."""
+    runner = app.extensions["comptoir_sagas"]
+    runner._crash_point = lambda point: (
+        (_ for _ in ()).throw(Interrupted(point)) if point == "after_reserve" else None
+    )
+    with pytest.raises(Interrupted):
+        client.post(
+            "/api/v1/shop/checkout", json={"card": card()}, headers={**headers, "Idempotency-Key": "k"}
+        )
+    return runner
+
+
 @pytest.mark.parametrize("point", ["after_reserve", "after_payment"])
 def test_two_runners_recovering_one_interrupted_saga_give_one_outcome(
     app, client, db_session, customer, stocked, point
@@ -129,14 +142,7 @@ def test_a_runner_that_lost_its_saga_cannot_apply_a_step(app, client, db_session
     product = stocked(on_hand=5)
     headers = customer()
     client.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 1}, headers=headers)
-    runner = app.extensions["comptoir_sagas"]
-    runner._crash_point = lambda point: (
-        (_ for _ in ()).throw(Interrupted(point)) if point == "after_reserve" else None
-    )
-    with pytest.raises(Interrupted):
-        client.post(
-            "/api/v1/shop/checkout", json={"card": card()}, headers={**headers, "Idempotency-Key": "k"}
-        )
+    runner = interrupted_after_reserve(app, client, headers)
     saga_id = db_session.scalar(select(Saga.id))
     engine = app.extensions["comptoir_engine"]
     other = SagaRunner(engine, app.extensions["comptoir_sessions"], app.extensions["comptoir_payments"])
@@ -178,14 +184,7 @@ def test_a_saga_ending_while_its_answer_is_read_answers_its_outcome(app, client,
     product = stocked(on_hand=5, price_cents=1000)
     headers = customer()
     client.put(f"/api/v1/shop/cart/lines/{product.sku}", json={"qty": 2}, headers=headers)
-    runner = app.extensions["comptoir_sagas"]
-    runner._crash_point = lambda point: (
-        (_ for _ in ()).throw(Interrupted(point)) if point == "after_reserve" else None
-    )
-    with pytest.raises(Interrupted):
-        client.post(
-            "/api/v1/shop/checkout", json={"card": card()}, headers={**headers, "Idempotency-Key": "k"}
-        )
+    runner = interrupted_after_reserve(app, client, headers)
     runner._crash_point = lambda point: None
     saga_id = db_session.scalar(select(Saga.id))
     order = db_session.scalar(select(Order))
