@@ -27,6 +27,8 @@ from babel.dates import format_datetime as _format_datetime
 from babel.dates import format_time
 from babel.numbers import format_currency, format_decimal
 
+from .money import format_cents
+
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 DOMAIN = "messages"
 
@@ -69,8 +71,7 @@ class Cents(int):
     translated message says it the reader's way (``1 234,50 $`` in French)."""
 
     def __str__(self) -> str:
-        whole, part = divmod(abs(int(self)), 100)
-        return f"{'-' if self < 0 else ''}${whole:,}.{part:02d}"
+        return format_cents(int(self))
 
 
 def _format(text: str, params: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from common.i18n import Cents
 from common.money import decimal_amount, format_cents, parse_amount, percent_of, round_half_up
 from common.taxes import TaxTable, compute_taxes
 
@@ -28,6 +29,7 @@ def test_percent_of_rounds_half_up():
 def test_amount_formatting_and_parsing():
     assert format_cents(123456) == "$1,234.56"
     assert format_cents(-5) == "-$0.05"
+    assert str(Cents(123456)) == "$1,234.56"  # an amount inside a message, in English text
     assert decimal_amount(1005) == "10.05"
     assert decimal_amount(-1) == "-0.01"
     assert parse_amount("12.30") == 1230
