@@ -382,6 +382,20 @@ def payment_problem(tender: Any, amount: Any) -> tuple[str, str] | None:
     return None
 
 
+def _not_covered(paid: int, due: int) -> ValidationFailed:
+    """The refusal of payments short of what is due (with or without cash rounding)."""
+    return ValidationFailed(
+        _(
+            'Payments (%(v1)s) do not cover the total (%(v3)s): %(v5)s missing.',
+            v1=Cents(paid),
+            v3=Cents(due),
+            v5=Cents(due - paid),
+        ),
+        code="insufficient_payment",
+        errors={"payments": [_("The payments do not cover the total.")]},
+    )
+
+
 def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
     """Check payments against the total; returns ``(paid_cents, change_cents)``.
 
@@ -434,16 +448,7 @@ def settle(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tuple[int
         )
     paid = card + cash
     if paid < total_cents:
-        raise ValidationFailed(
-            _(
-                'Payments (%(v1)s) do not cover the total (%(v3)s): %(v5)s missing.',
-                v1=Cents(paid),
-                v3=Cents(total_cents),
-                v5=Cents(total_cents - paid),
-            ),
-            code="insufficient_payment",
-            errors={"payments": [_("The payments do not cover the total.")]},
-        )
+        raise _not_covered(paid, total_cents)
     return paid, paid - total_cents
 
 
@@ -476,16 +481,7 @@ def settle_cash(total_cents: int, payments: Iterable[Mapping[str, Any]]) -> tupl
     rounding = cash_rounding(total_cents - card) if has_cash and total_cents > card else 0
     due = total_cents + rounding
     if paid < due:
-        raise ValidationFailed(
-            _(
-                'Payments (%(v1)s) do not cover the total (%(v3)s): %(v5)s missing.',
-                v1=Cents(paid),
-                v3=Cents(due),
-                v5=Cents(due - paid),
-            ),
-            code="insufficient_payment",
-            errors={"payments": [_("The payments do not cover the total.")]},
-        )
+        raise _not_covered(paid, due)
     return paid, paid - due, rounding
 
 
