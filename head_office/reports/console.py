@@ -77,8 +77,10 @@ def reports():
         per_day = queries.days_table(queries.sales_days(session, start, end, store))
         chart = column_chart(
             [d["date"] for d in report["days"]],
-            [("Revenue", [d["revenue_cents"] for d in report["days"]])],
-            f"Revenue per business day, {start} to {end}",
+            [(gettext("Revenue"), [d["revenue_cents"] for d in report["days"]])],
+            gettext("Revenue per business day, %(start)s to %(end)s", start=start, end=end),
+            locale=str(get_locale()),
+            day_label=gettext("day"),
         )
     except ComptoirError as exc:
         error, status = exc.message, exc.status

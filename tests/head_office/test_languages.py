@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 
@@ -124,3 +125,12 @@ def test_a_console_form_notes_its_fields_at_fault_in_french(client, demo_chain) 
     text = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "De 1 à 200 caractères." in text
     assert "Length must be" not in text
+
+
+def test_the_reports_chart_speaks_french(client, demo_chain) -> None:
+    sign_in(client, "manager", "manager")
+    page = client.get("/reports?from=2026-12-01&to=2026-12-02", headers={"Accept-Language": "fr"})
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert "Chiffre d'affaires par journée d'affaires, du 2026-12-01 au 2026-12-02" in text
+    assert "Revenue per business day" not in text and "0,00\xa0$" in text
