@@ -7,8 +7,9 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 
 from common.errors import ComptoirError, ValidationFailed
-from common.i18n import _
+from common.i18n import Msg, _
 from common.limits import STOCK_LEVEL_MAX, parse_ascii_int
+from common.web.i18n import translate
 
 from ..catalog.queries import find
 from ..node import get_db, store_settings
@@ -19,7 +20,7 @@ from .pages import current_staff, login_required, page
 bp = Blueprint("till_stock", __name__)
 
 
-def _int(field: str, label: str) -> int:
+def _int(field: str, label: Msg) -> int:
     text = request.form.get(field, "").strip()
     number = parse_ascii_int(text, minimum=-STOCK_LEVEL_MAX, maximum=STOCK_LEVEL_MAX)
     if number is None:
@@ -60,15 +61,17 @@ def adjust() -> Any:
             kind = request.form.get("kind", "count")
             if kind == "count":
                 result = stock_ops.count(get_db(), store_settings(), current_staff(),
-                                         product["sku"], _int("counted", "count"))
-                message = (f"Counted {result['counted']} of {product['name']}"
-                           f" (was {result['previous']}, {result['delta']:+d}).")
+                                         product["sku"], _int("counted", _("count")))
+                message = _("Counted %(counted)s of %(name)s (was %(previous)s, %(delta)s).",
+                            counted=result["counted"], name=product["name"],
+                            previous=result["previous"], delta=f"{result['delta']:+d}")
             else:
                 result = stock_ops.adjust(get_db(), store_settings(), current_staff(),
-                                          product["sku"], _int("delta", "change"),
+                                          product["sku"], _int("delta", _("change")),
                                           request.form.get("reason", ""))
-                message = (f"{product['name']}: {result['delta']:+d} ({result['reason']}),"
-                           f" now {result['on_hand']} on hand.")
+                message = _("%(name)s: %(delta)s (%(reason)s), now %(on_hand)s on hand.",
+                            name=product["name"], delta=f"{result['delta']:+d}",
+                            reason=result["reason"], on_hand=result["on_hand"])
             product = find(get_db(), product["sku"])
         except ComptoirError as exc:
             error, status = exc.message, exc.status
@@ -100,13 +103,13 @@ def restock_create() -> Any:
         if product is None:
             raise ValidationFailed(_('No product with SKU or barcode “%(sku)s”.', sku=sku))
         created = restock.create_request(get_db(), store_settings(), current_staff(),
-                                         product["sku"], _int("qty", "quantity"))
+                                         product["sku"], _int("qty", _("quantity")))
     except ComptoirError as exc:
-        return redirect(url_for("till_stock.restock_page", sku=sku, error=exc.message))
-    return redirect(url_for(
-        "till_stock.restock_page",
-        message=f"Requested {created['qty']} × {created['name']} from head office.",
-    ))
+        return redirect(url_for("till_stock.restock_page", sku=sku, error=translate(exc.message)))
+    # The page this redirects to is the same reader's: say it in their language now.
+    return redirect(url_for("till_stock.restock_page", message=translate(
+        _("Requested %(qty)s × %(name)s from head office.", qty=created["qty"], name=created["name"])
+    )))
 
 
 @bp.post("/restock/<request_id>/receive")
@@ -114,10 +117,9 @@ def restock_create() -> Any:
 def restock_receive(request_id: str) -> Any:
     try:
         received = restock.receive(get_db(), store_settings(), current_staff(), request_id,
-                                   _int("qty", "quantity received"))
+                                   _int("qty", _("quantity received")))
     except ComptoirError as exc:
-        return redirect(url_for("till_stock.restock_page", error=exc.message))
-    return redirect(url_for(
-        "till_stock.restock_page",
-        message=f"Received {received['qty_received']} × {received['name']}: stock updated.",
-    ))
+        return redirect(url_for("till_stock.restock_page", error=translate(exc.message)))
+    return redirect(url_for("till_stock.restock_page", message=translate(
+        _("Received %(qty)s × %(name)s: stock updated.", qty=received["qty_received"], name=received["name"])
+    )))

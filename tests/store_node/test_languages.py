@@ -135,3 +135,21 @@ def test_amounts_in_a_message_are_written_the_readers_way(cashier, store) -> Non
     assert "(100,00\xa0$)" in french.json["message"] and "(5,75\xa0$)" in french.json["message"]
     assert "$" not in french.json["message"].replace("\xa0$", "")
     assert "($100.00)" in english.json["message"] and "($5.75)" in english.json["message"]
+
+
+def test_a_store_managers_stock_count_and_restock_are_confirmed_in_french(client, store) -> None:
+    from .test_till_pages import csrf
+
+    store.add_product("T-CNT", 300, on_hand=3, name="Biscuits")
+    login(client, "storemgr3", "storemgr")
+    french = {"Accept-Language": "fr"}
+    token = csrf(client, "/stock/adjust?sku=T-CNT")
+    counted = client.post("/stock/adjust", headers=french, data={
+        "csrf_token": token, "sku": "T-CNT", "kind": "count", "counted": "5"}).get_data(as_text=True)
+    assert "5 × Biscuits comptés (il y en avait 3, +2)." in counted and "Counted" not in counted
+    requested = client.post("/restock", headers=french, follow_redirects=True,
+                            data={"csrf_token": token, "sku": "T-CNT", "qty": "4"}).get_data(as_text=True)
+    assert "4 × Biscuits demandés au siège social." in requested
+    refused = client.post("/restock", headers=french, follow_redirects=True,
+                          data={"csrf_token": token, "sku": "T-CNT", "qty": "x"}).get_data(as_text=True)
+    assert "quantité : un nombre entier" in refused and "must be a whole number" not in refused
