@@ -110,3 +110,16 @@ def test_trusted_proxy_setting_is_parsed_strictly():
     assert not is_trusted("11.0.0.1", networks) and not is_trusted("not-an-ip", networks)
     with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
         parse_networks("10.0.0.0/8, nginx")
+
+
+def test_passwords_are_hashed_at_full_cost_outside_the_test_suite() -> None:
+    """The suite lowers scrypt's cost for speed (tests/conftest.py); a service hashes at
+    werkzeug's full cost, N=2^15."""
+    import subprocess
+    import sys
+
+    made = subprocess.run(
+        [sys.executable, "-c", "from common.security import hash_password; print(hash_password('pw'))"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert made.startswith("scrypt:32768:8:1$")
